@@ -1,0 +1,62 @@
+# shellcheck shell=bash
+# Helpers shared by the restrack scripts.  Source it; do not run it.
+
+RESTRACK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export RESTRACK_ROOT
+SERIES_SUPPORTED="6.1 6.12"
+ARCHES_SUPPORTED="x86_64 arm64"
+
+info() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+
+# Install the Debian packages named, those that are missing only.
+need_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" -eq 0 ] ||
+		die "missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})"
+	info "installing ${missing[*]}"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" >/dev/null 2>&1; then
+		apt-get update -q >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			"${missing[@]}" >/dev/null ||
+			die "could not install ${missing[*]}"
+	fi
+}
+
+check_series() {
+	case " $SERIES_SUPPORTED " in
+	*" $1 "*) ;;
+	*) die "unsupported kernel series '$1' (supported: $SERIES_SUPPORTED)" ;;
+	esac
+}
+
+check_arch() {
+	case " $ARCHES_SUPPORTED " in
+	*" $1 "*) ;;
+	*) die "unsupported architecture '$1' (supported: $ARCHES_SUPPORTED)" ;;
+	esac
+}
+
+# Kernel ARCH= value, cross compiler prefix and boot image of an arch.
+karch() { case $1 in x86_64) echo x86 ;; arm64) echo arm64 ;; esac; }
+cross_compile() {
+	if [ "$1" = arm64 ] && [ "$(uname -m)" != aarch64 ]; then
+		echo aarch64-linux-gnu-
+	elif [ "$1" = x86_64 ] && [ "$(uname -m)" != x86_64 ]; then
+		echo x86_64-linux-gnu-
+	fi
+}
+boot_image() { case $1 in x86_64) echo arch/x86/boot/bzImage ;; arm64) echo arch/arm64/boot/Image ;; esac; }
+
+# C compiler for static guest programs of an arch.
+guest_cc() {
+	local cross
+	cross=$(cross_compile "$1")
+	echo "${cross}gcc"
+}

@@ -1,0 +1,73 @@
+#!/bin/bash
+# Boot a built test kernel in QEMU with PROG as the only program of its
+# initramfs, run as root by tests/guest/init.c; print PROG's output and the
+# kernel log, and exit with PROG's exit status (128+N when killed by signal
+# N).  Exit 124 when the guest did not finish in time, 125 when the kernel
+# logged a BUG, WARNING, Oops, lockdep, KASAN or RCU stall report.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	echo "usage: ${0##*/} [-m] [-l LOG] SERIES ARCH PROG" >&2
+	echo "  -m      load the cleanup_kprobe and tracker modules first" >&2
+	echo "  -l LOG  keep the whole console output in LOG" >&2
+	exit 2
+}
+modules=0 log=
+while getopts ml: opt; do
+	case $opt in
+	m) modules=1 ;;
+	l) log=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 3 ] || usage
+series=$1 arch=$2 prog=$3
+check_series "$series"
+check_arch "$arch"
+[ -f "$prog" ] || die "PROG '$prog' does not exist"
+if command -v file >/dev/null && ! file -b "$prog" | grep -q "statically linked"; then
+	info "warning: '$prog' does not look statically linked; the initramfs has no libraries"
+fi
+
+obj=$RESTRACK_ROOT/build/obj/$series-$arch
+image=$obj/$(boot_image "$arch")
+[ -f "$image" ] || die "no $series $arch test kernel: run 'make kernels' (or scripts/build-test-kernel.sh $series $arch)"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/root/modules"
+"$(guest_cc "$arch")" -static -O2 -Wall -Wextra -Werror \
+	-o "$work/root/init" "$RESTRACK_ROOT/tests/guest/init.c"
+cp "$prog" "$work/root/prog"
+chmod 755 "$work/root/prog"
+if [ "$modules" = 1 ]; then
+	cp "$obj"/modules/*.ko "$work/root/modules/"
+fi
+(cd "$work/root" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"
+
+append="panic=-1 loglevel=1 restrack.modules=$modules"
+case $arch in
+x86_64)
+	need_pkgs qemu-system-x86
+	qemu=(qemu-system-x86_64 -M pc -cpu max -append "console=ttyS0 $append") ;;
+arm64)
+	need_pkgs qemu-system-arm
+	qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57 -append "console=ttyAMA0 $append") ;;
+esac
+qemu+=(-m 1G -smp 2 -nographic -no-reboot -kernel "$image" -initrd "$work/initramfs.cpio")
+
+out=${log:-$work/console.log}
+rc=0
+timeout "${VM_TIMEOUT:-900}" "${qemu[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$out" || rc=$?
+status=$(sed -n 's/^@@RESTRACK-EXIT \([0-9]*\)$/\1/p' "$out" | tail -n 1)
+if [ -z "$status" ]; then
+	info "the guest did not finish (qemu/timeout status $rc)"
+	exit 124
+fi
+if grep -qE 'BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|lockdep|possible (recursive|circular)|inconsistent lock|INFO: rcu|rcu_sched detected stall|kmemleak:.*leak|general protection fault|Unable to handle kernel' "$out"; then
+	info "the kernel reported a problem: see the log above"
+	exit 125
+fi
+exit "$status"

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Resource tracker - per-process heap and open-file quotas
+ *
+ * The hooks below are called from the memory and file descriptor code.
+ * Each is a static branch that stays off until the first process is
+ * registered, so untracked systems pay nothing.
+ */
+#ifndef _LINUX_RESOURCE_TRACKER_H
+#define _LINUX_RESOURCE_TRACKER_H
+
+#include <uapi/linux/resource_tracker.h>
+
+#include <linux/jump_label.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+
+struct mm_struct;
+struct seq_file;
+
+/**
+ * struct restrack_status - one tracked process, as a reader sees it
+ * @pid: process id in the reader's pid namespace
+ * @heap: bytes of private writable memory
+ * @files: open file descriptors
+ * @heap_quota_mb: heap quota in MiB, -1 for none
+ * @file_quota: file quota, -1 for none
+ * @state: process state letter, as in /proc/PID/stat
+ * @comm: command name
+ */
+struct restrack_status {
+	pid_t pid;
+	unsigned long heap;
+	unsigned long files;
+	long heap_quota_mb;
+	long file_quota;
+	char state;
+	char comm[TASK_COMM_LEN];
+};
+
+#ifdef CONFIG_RESOURCE_TRACKER
+
+DECLARE_STATIC_KEY_FALSE(restrack_active);
+
+void __restrack_heap_grew(struct mm_struct *mm);
+void __restrack_files_grew(void);
+
+/**
+ * restrack_heap_grew - private writable memory of @mm has grown
+ * @mm: the address space whose data_vm went up
+ *
+ * Kills the current process when @mm is its own and it is over its quota.
+ * Called with mmap_lock held, never under a spinlock.
+ */
+static inline void restrack_heap_grew(struct mm_struct *mm)
+{
+	if (static_branch_unlikely(&restrack_active))
+		__restrack_heap_grew(mm);
+}
+
+/**
+ * restrack_files_grew - the current file table may have gained a descriptor
+ *
+ * Kills the current process when it is over its file quota.  Called after
+ * the file table lock has been dropped.
+ */
+static inline void restrack_files_grew(void)
+{
+	if (static_branch_unlikely(&restrack_active))
+		__restrack_files_grew();
+}
+
+void restrack_exit(struct task_struct *tsk);
+int restrack_for_each(int (*fn)(const struct restrack_status *st, void *arg),
+		      void *arg);
+
+#else /* !CONFIG_RESOURCE_TRACKER */
+
+static inline void restrack_heap_grew(struct mm_struct *mm) { }
+static inline void restrack_files_grew(void) { }
+static inline void restrack_exit(struct task_struct *tsk) { }
+
+#endif /* CONFIG_RESOURCE_TRACKER */
+
+#endif /* _LINUX_RESOURCE_TRACKER_H */

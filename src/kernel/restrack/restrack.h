@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Resource tracker - definitions shared by core.c and syscalls.c
+ */
+#ifndef _KERNEL_RESTRACK_RESTRACK_H
+#define _KERNEL_RESTRACK_RESTRACK_H
+
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+
+struct pid;
+struct task_struct;
+
+/**
+ * struct restrack_entry - tracking record of one process
+ * @node: link in the list of tracked processes (RCU)
+ * @pid: the process's thread group id; held for the record's life
+ * @heap_limit: heap quota in bytes, ULONG_MAX for none
+ * @heap_quota_mb: heap quota in MiB as set, -1 for none
+ * @file_quota: file quota, -1 for none
+ * @killed: bit 0 is set once SIGKILL has been sent for a quota
+ * @rcu: frees the record after a grace period
+ * @nmi_free: queues the record for freeing when detached in NMI context
+ *
+ * A record hangs off the process's signal_struct, so it is shared by all
+ * threads, survives exec and is never inherited.  The quota fields are
+ * written under restrack_lock and read locklessly by the hooks.
+ */
+struct restrack_entry {
+	struct list_head node;
+	struct pid *pid;
+	unsigned long heap_limit;
+	long heap_quota_mb;
+	long file_quota;
+	unsigned long killed;
+	struct rcu_head rcu;
+	struct llist_node nmi_free;
+};
+
+/**
+ * struct restrack_quota - a pair of quotas, -1 meaning none
+ * @heap_mb: heap quota in MiB
+ * @files: file quota
+ */
+struct restrack_quota {
+	long heap_mb;
+	long files;
+};
+
+int restrack_may_manage(struct task_struct *task);
+int restrack_register(struct task_struct *task);
+int restrack_deregister(struct task_struct *task);
+int restrack_set_quota(struct task_struct *task,
+		       const struct restrack_quota *quota);
+bool restrack_is_tracked(struct task_struct *task);
+void restrack_usage(struct task_struct *task, unsigned long *heap,
+		    unsigned long *files);
+
+#endif /* _KERNEL_RESTRACK_RESTRACK_H */

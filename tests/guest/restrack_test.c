@@ -1,0 +1,2125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest tests for the resource tracker (Documentation/restrack.rst).
+ *
+ * One TEST() per behaviour; argument checks in the order the system calls
+ * perform them.  Built static; the initramfs holds only this binary, so
+ * every exec re-executes /proc/self/exe in a helper mode (see main()).
+ *
+ * The tests run as root with all capabilities.  Unprivileged cases fork a
+ * child that switches to uid/gid 65534; root's processes are the targets.
+ * Tests that need /proc/tracker_status skip when it is absent.  On a kernel
+ * without the system calls every test but all_calls_exist skips.
+ */
+#define _GNU_SOURCE
+
+/*
+ * kselftest_harness.h is not -Wextra clean (unused "variant" parameter in
+ * every TEST() wrapper, in both the 6.1 and the 6.12 versions).
+ */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <linux/capability.h>
+
+#include "kselftest_harness.h"
+#include "restrack_helpers.h"
+
+#define RW (PROT_READ | PROT_WRITE)
+
+/* Generic dispatch used by the "every call" errno tests. */
+enum rt_call { C_REGISTER, C_FETCH, C_DEREGISTER, C_CAP, C_RESET };
+
+static long do_call(enum rt_call call, pid_t pid)
+{
+	struct per_proc_resource st;
+
+	switch (call) {
+	case C_REGISTER:
+		return rt_register(pid);
+	case C_FETCH:
+		return rt_fetch(&st, pid);
+	case C_DEREGISTER:
+		return rt_deregister(pid);
+	case C_CAP:
+		return rt_cap(pid, 100, 100);
+	case C_RESET:
+		return rt_reset(pid);
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/* ---------------------------------------------------------------------
+ * Small fd helpers.
+ */
+static int send_fd(int sock, int fd)
+{
+	char data = 'x';
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = u.buf,
+		.msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cmsg;
+
+	memset(&u, 0, sizeof(u));
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char data;
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = u.buf,
+		.msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cmsg;
+	int fd;
+
+	memset(&u, 0, sizeof(u));
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+/* Autobound abstract AF_UNIX listener and a connected client. */
+static int unix_listener(int *client)
+{
+	struct sockaddr_un addr;
+	socklen_t len = sizeof(addr);
+	int l, c;
+
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (l < 0)
+		return -1;
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	if (bind(l, (struct sockaddr *)&addr, sizeof(sa_family_t)) ||
+	    listen(l, 8) ||
+	    getsockname(l, (struct sockaddr *)&addr, &len)) {
+		close(l);
+		return -1;
+	}
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&addr, len)) {
+		close(l);
+		if (c >= 0)
+			close(c);
+		return -1;
+	}
+	*client = c;
+	return l;
+}
+
+static int drop_cap_sys_resource(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
+	};
+	struct __user_cap_data_struct data[2];
+	const __u32 bit = 1U << CAP_SYS_RESOURCE;
+
+	if (prctl(PR_CAPBSET_DROP, CAP_SYS_RESOURCE, 0, 0, 0))
+		return -1;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[0].effective &= ~bit;
+	data[0].permitted &= ~bit;
+	data[0].inheritable &= ~bit;
+	if (syscall(SYS_capset, &hdr, data))
+		return -1;
+	memset(data, 0xff, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	hdr.pid = 0;
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	return (data[0].effective & bit) ? -1 : 0;
+}
+
+/* =====================================================================
+ * Presence.
+ */
+
+/* The five numbers are wired up (anything but ENOSYS); pid 0 is EINVAL. */
+TEST(all_calls_exist)
+{
+	struct per_proc_resource st;
+
+	EXPECT_ERRNO(EINVAL, rt_register(0));
+	EXPECT_ERRNO(EINVAL, rt_fetch(&st, 0));
+	EXPECT_ERRNO(EINVAL, rt_deregister(0));
+	EXPECT_ERRNO(EINVAL, rt_cap(0, -1, -1));
+	EXPECT_ERRNO(EINVAL, rt_reset(0));
+}
+
+/* =====================================================================
+ * The kernel log line.  First of the killing tests, so that the
+ * rate limit has not been used up by the others.
+ */
+static int kmsg_child(struct shared *sh, void *arg)
+{
+	struct per_proc_resource st;
+	unsigned long q;
+
+	prctl(PR_SET_NAME, "rt-kmsg", 0, 0, 0);
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	q = st.heapsize / MiB + 1;
+	sh->val[0] = (long)q;
+	CHILD_CHECK(sh, rt_cap(getpid(), (long)q, -1) == 0);
+	sh->stage = 1;
+	map_anon(2 * MiB, RW);
+	sh->stage = 2;
+	return 0;
+}
+
+TEST(enforce_kill_is_logged)
+{
+	struct shared *sh;
+	char want[128], want2[64], rec[8192], *p;
+	bool found = false;
+	unsigned long bytes = 0;
+	ssize_t n;
+	pid_t pid;
+	int kfd, status;
+
+	REQUIRE_RESTRACK();
+	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kfd < 0)
+		SKIP(return, "/dev/kmsg: %s", strerror(errno));
+	lseek(kfd, 0, SEEK_END);
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	pid = spawn_child(kmsg_child, sh, NULL);
+	ASSERT_LT(0, pid);
+	status = wait_child(pid);
+	EXPECT_KILLED(status, sh);
+	EXPECT_EQ(1, sh->stage);
+
+	snprintf(want, sizeof(want), "restrack: Killed process %d (rt-kmsg): heap ",
+		 (int)pid);
+	snprintf(want2, sizeof(want2), " bytes over quota %ld MiB", sh->val[0]);
+	for (;;) {
+		n = read(kfd, rec, sizeof(rec) - 1);
+		if (n < 0 && (errno == EPIPE || errno == EINTR))
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		p = strstr(rec, want);
+		if (p && strstr(p, want2)) {
+			found = true;
+			bytes = strtoul(p + strlen(want), NULL, 10);
+			break;
+		}
+	}
+	close(kfd);
+	EXPECT_TRUE(found) TH_LOG("no \"%s<N>%s\" in /dev/kmsg", want, want2);
+	if (found)
+		EXPECT_LT((unsigned long)sh->val[0] * MiB, bytes);
+	shared_free(sh);
+}
+
+/* =====================================================================
+ * register(pid): EINVAL (pid < 1), ESRCH, EINVAL (init/kthread), EPERM,
+ * EEXIST.  (EPERM is in the permission section.)
+ */
+TEST(register_einval_pid_below_one)
+{
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(EINVAL, rt_register(0));
+	EXPECT_ERRNO(EINVAL, rt_register(-1));
+	EXPECT_ERRNO(EINVAL, rt_register(INT_MIN));
+}
+
+TEST(register_esrch_no_such_pid)
+{
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(ESRCH, rt_register(INT_MAX));
+}
+
+TEST(register_esrch_reaped)
+{
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	pid = reaped_pid();
+	ASSERT_LT(0, pid);
+	EXPECT_ERRNO(ESRCH, rt_register(pid));
+}
+
+TEST(register_esrch_zombie)
+{
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	pid = zombie_new();
+	ASSERT_LT(0, pid);
+	EXPECT_ERRNO(ESRCH, rt_register(pid));
+	/* Still a zombie: nothing was registered. */
+	EXPECT_ERRNO(ESRCH, do_call(C_FETCH, pid));
+	wait_child(pid);
+}
+
+TEST(register_einval_init)
+{
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(EINVAL, rt_register(1));
+	/* Changes nothing: init is still untracked. */
+	EXPECT_ERRNO(ENOENT, do_call(C_FETCH, 1));
+}
+
+TEST(register_einval_kthread)
+{
+	REQUIRE_RESTRACK();
+	REQUIRE_KTHREAD(2);
+	EXPECT_ERRNO(EINVAL, rt_register(2));
+	EXPECT_ERRNO(ENOENT, do_call(C_FETCH, 2));
+}
+
+TEST(register_self_and_other)
+{
+	struct per_proc_resource st;
+	struct sleeper s;
+
+	REQUIRE_RESTRACK();
+	EXPECT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(st, getpid());
+	EXPECT_EQ(getpid(), st.pid);
+
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	EXPECT_SYSOK(rt_register(s.pid));
+	ASSERT_FETCH(st, s.pid);
+	EXPECT_EQ(s.pid, st.pid);
+	EXPECT_LT(0UL, st.heapsize);
+	EXPECT_LT(0UL, st.openfile_count);
+	EXPECT_EQ(0, sleeper_stop(&s));
+}
+
+TEST(register_eexist)
+{
+	struct per_proc_resource a, b;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(a, getpid());
+	EXPECT_ERRNO(EEXIST, rt_register(getpid()));
+	ASSERT_FETCH(b, getpid());
+	EXPECT_SAME_USAGE(a, b);
+}
+
+/* A second register() does not reset the quotas of a tracked process. */
+static int eexist_quota_child(struct shared *sh, void *arg)
+{
+	struct per_proc_resource st;
+	long q;
+
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	q = (long)(st.heapsize / MiB) + 2;
+	CHILD_CHECK(sh, rt_cap(getpid(), q, -1) == 0);
+	STEP(sh, 0, rt_register(getpid()));
+	sh->stage = 1;
+	alloc_mib(q + 8);
+	sh->stage = 2;
+	return 0;
+}
+
+TEST(register_eexist_keeps_quota)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(eexist_quota_child, sh, NULL);
+	EXPECT_STEP_ERRNO(sh, 0, EEXIST);
+	EXPECT_KILLED(status, sh);
+	EXPECT_EQ(1, sh->stage);
+	shared_free(sh);
+}
+
+/* =====================================================================
+ * fetch(stats, pid): EINVAL, ESRCH, EPERM, ENOENT, EFAULT.
+ */
+TEST(fetch_einval_pid_below_one)
+{
+	struct per_proc_resource st;
+
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(EINVAL, rt_fetch(&st, 0));
+	EXPECT_ERRNO(EINVAL, rt_fetch(&st, -1));
+	EXPECT_ERRNO(EINVAL, rt_fetch(&st, INT_MIN));
+	/* The pid is checked before the pointer. */
+	EXPECT_ERRNO(EINVAL, rt_fetch(NULL, 0));
+	EXPECT_ERRNO(EINVAL, rt_fetch(NULL, -1));
+}
+
+TEST(fetch_esrch_no_such_pid)
+{
+	struct per_proc_resource st;
+
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(ESRCH, rt_fetch(&st, INT_MAX));
+	EXPECT_ERRNO(ESRCH, rt_fetch(NULL, INT_MAX));
+}
+
+TEST(fetch_esrch_reaped)
+{
+	struct per_proc_resource st;
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	pid = reaped_pid();
+	ASSERT_LT(0, pid);
+	EXPECT_ERRNO(ESRCH, rt_fetch(&st, pid));
+	EXPECT_ERRNO(ESRCH, rt_fetch(NULL, pid));
+}
+
+TEST(fetch_esrch_zombie)
+{
+	struct per_proc_resource st;
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	pid = zombie_new();
+	ASSERT_LT(0, pid);
+	EXPECT_ERRNO(ESRCH, rt_fetch(&st, pid));
+	EXPECT_ERRNO(ESRCH, rt_fetch(NULL, pid));
+	wait_child(pid);
+}
+
+TEST(fetch_enoent_untracked)
+{
+	struct per_proc_resource st;
+	struct sleeper s;
+
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(ENOENT, rt_fetch(&st, getpid()));
+	/* ENOENT comes before EFAULT. */
+	EXPECT_ERRNO(ENOENT, rt_fetch(NULL, getpid()));
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	EXPECT_ERRNO(ENOENT, rt_fetch(&st, s.pid));
+	EXPECT_EQ(0, sleeper_stop(&s));
+}
+
+TEST(fetch_enoent_init)
+{
+	struct per_proc_resource st;
+
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(ENOENT, rt_fetch(&st, 1));
+}
+
+TEST(fetch_enoent_kthread)
+{
+	struct per_proc_resource st;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_KTHREAD(2);
+	EXPECT_ERRNO(ENOENT, rt_fetch(&st, 2));
+}
+
+TEST(fetch_efault_null)
+{
+	struct per_proc_resource st;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	EXPECT_ERRNO(EFAULT, rt_fetch(NULL, getpid()));
+	/* Still tracked. */
+	ASSERT_FETCH(st, getpid());
+}
+
+TEST(fetch_efault_unmapped)
+{
+	unsigned long pg = page_size();
+	void *p;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	p = map_anon(pg, RW);
+	ASSERT_TRUE(p != NULL);
+	ASSERT_EQ(0, munmap(p, pg));
+	EXPECT_ERRNO(EFAULT, rt_fetch(p, getpid()));
+}
+
+TEST(fetch_efault_readonly)
+{
+	unsigned long pg = page_size(), i;
+	unsigned char *p;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	p = map_anon(pg, PROT_READ);
+	ASSERT_TRUE(p != NULL);
+	EXPECT_ERRNO(EFAULT, rt_fetch((struct per_proc_resource *)p, getpid()));
+	for (i = 0; i < sizeof(struct per_proc_resource); i++)
+		EXPECT_EQ(0, p[i]);
+	munmap(p, pg);
+}
+
+/* The structure starts on a writable page and ends on an unwritable one. */
+TEST(fetch_efault_partially_writable)
+{
+	unsigned long pg = page_size();
+	char *p;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	p = map_anon(2 * pg, RW);
+	ASSERT_TRUE(p != NULL);
+	ASSERT_EQ(0, mprotect(p + pg, pg, PROT_NONE));
+	EXPECT_ERRNO(EFAULT, rt_fetch((struct per_proc_resource *)(p + pg - 8),
+				     getpid()));
+	munmap(p, 2 * pg);
+}
+
+TEST(fetch_efault_kernel_address)
+{
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	EXPECT_ERRNO(EFAULT,
+		     rt_fetch((struct per_proc_resource *)(uintptr_t)-4096L,
+			      getpid()));
+}
+
+/* pid, heap (= VmData, page-granular) and files (= open descriptors). */
+TEST(fetch_fills_stats)
+{
+	struct per_proc_resource a, b;
+	unsigned long fds;
+	long vmdata;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	memset(&a, 0xa5, sizeof(a));
+	ASSERT_EQ(0L, rt_fetch(&a, getpid()));
+	vmdata = vmdata_bytes();
+	fds = count_open_fds();
+	ASSERT_FETCH(b, getpid());
+	EXPECT_SAME_USAGE(a, b);
+	EXPECT_EQ(getpid(), a.pid);
+	EXPECT_LT(0UL, a.heapsize);
+	EXPECT_EQ(0UL, a.heapsize % page_size());
+	ASSERT_LT(0L, vmdata);
+	EXPECT_EQ((unsigned long)vmdata, a.heapsize);
+	EXPECT_EQ(fds, a.openfile_count);
+}
+
+/* =====================================================================
+ * deregister(pid): EINVAL, ESRCH, EPERM (manage), ENOENT, EPERM (limited).
+ */
+TEST(deregister_einval_pid_below_one)
+{
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(EINVAL, rt_deregister(0));
+	EXPECT_ERRNO(EINVAL, rt_deregister(-1));
+	EXPECT_ERRNO(EINVAL, rt_deregister(INT_MIN));
+}
+
+TEST(deregister_esrch_no_such_pid)
+{
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(ESRCH, rt_deregister(INT_MAX));
+}
+
+TEST(deregister_esrch_reaped)
+{
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	pid = reaped_pid();
+	ASSERT_LT(0, pid);
+	EXPECT_ERRNO(ESRCH, rt_deregister(pid));
+}
+
+TEST(deregister_esrch_zombie)
+{
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	pid = zombie_new();
+	ASSERT_LT(0, pid);
+	EXPECT_ERRNO(ESRCH, rt_deregister(pid));
+	wait_child(pid);
+}
+
+/* "EINVAL, ESRCH as for register": EINVAL; an untracked ENOENT is accepted. */
+TEST(deregister_init_fails)
+{
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO2(EINVAL, ENOENT, rt_deregister(1));
+}
+
+TEST(deregister_kthread_fails)
+{
+	REQUIRE_RESTRACK();
+	REQUIRE_KTHREAD(2);
+	EXPECT_ERRNO2(EINVAL, ENOENT, rt_deregister(2));
+}
+
+TEST(deregister_enoent_untracked)
+{
+	struct sleeper s;
+
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(ENOENT, rt_deregister(getpid()));
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	EXPECT_ERRNO(ENOENT, rt_deregister(s.pid));
+	EXPECT_EQ(0, sleeper_stop(&s));
+}
+
+TEST(deregister_stops_tracking)
+{
+	struct per_proc_resource st;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	EXPECT_SYSOK(rt_deregister(getpid()));
+	EXPECT_ERRNO(ENOENT, rt_fetch(&st, getpid()));
+	EXPECT_ERRNO(ENOENT, rt_deregister(getpid()));
+	EXPECT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(st, getpid());
+	EXPECT_EQ(getpid(), st.pid);
+}
+
+/* The quotas go with deregister; a new registration starts unlimited. */
+static int deregister_quota_child(struct shared *sh, void *arg)
+{
+	struct per_proc_resource st;
+	long q, f, i;
+
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	q = (long)(st.heapsize / MiB) + 2;
+	f = (long)st.openfile_count + 2;
+	CHILD_CHECK(sh, rt_cap(getpid(), q, f) == 0);
+	STEP(sh, 0, rt_deregister(getpid()));
+	sh->stage = 1;
+	alloc_mib(q + 8);
+	for (i = 0; i < 8; i++)
+		CHILD_CHECK(sh, eventfd(0, 0) >= 0);
+	sh->stage = 2;
+	STEP(sh, 1, rt_register(getpid()));
+	alloc_mib(8);
+	for (i = 0; i < 8; i++)
+		CHILD_CHECK(sh, eventfd(0, 0) >= 0);
+	sh->stage = 3;
+	return 0;
+}
+
+TEST(deregister_drops_quota)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(deregister_quota_child, sh, NULL);
+	EXPECT_CHILD_OK(status, sh);
+	EXPECT_STEP_OK(sh, 0);
+	EXPECT_STEP_OK(sh, 1);
+	EXPECT_EQ(3, sh->stage);
+	shared_free(sh);
+}
+
+/* =====================================================================
+ * resource_cap(pid, heap_mb, files): EINVAL (pid, quotas, overflow),
+ * ESRCH, EPERM (manage), ENOENT, EPERM (raise).
+ */
+TEST(cap_einval_pid_below_one)
+{
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(EINVAL, rt_cap(0, -1, -1));
+	EXPECT_ERRNO(EINVAL, rt_cap(-1, -1, -1));
+	EXPECT_ERRNO(EINVAL, rt_cap(INT_MIN, 10, 10));
+}
+
+TEST(cap_einval_quota_below_minus_one)
+{
+	struct per_proc_resource a, b;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(a, getpid());
+	EXPECT_ERRNO(EINVAL, rt_cap(getpid(), -2, -1));
+	EXPECT_ERRNO(EINVAL, rt_cap(getpid(), -1, -2));
+	EXPECT_ERRNO(EINVAL, rt_cap(getpid(), LONG_MIN, -1));
+	EXPECT_ERRNO(EINVAL, rt_cap(getpid(), -1, LONG_MIN));
+	EXPECT_ERRNO(EINVAL, rt_cap(getpid(), -2, -2));
+	EXPECT_ERRNO(EINVAL, rt_cap(getpid(), 100, -2));
+	EXPECT_ERRNO(EINVAL, rt_cap(getpid(), -2, 100));
+	ASSERT_FETCH(b, getpid());
+	EXPECT_SAME_USAGE(a, b);
+	EXPECT_SYSOK(rt_cap(getpid(), -1, -1));
+}
+
+/* heap_quota_mb MiB must fit an unsigned long: at most 2^44 - 1 MiB. */
+TEST(cap_einval_heap_bytes_overflow)
+{
+	const long max_mb = (long)(ULONG_MAX >> 20);
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	EXPECT_ERRNO(EINVAL, rt_cap(getpid(), LONG_MAX, -1));
+	EXPECT_ERRNO(EINVAL, rt_cap(getpid(), max_mb + 1, -1));
+	EXPECT_ERRNO(EINVAL, rt_cap(getpid(), LONG_MAX / 2, 10));
+	EXPECT_SYSOK(rt_cap(getpid(), max_mb, -1));
+	/* There is no such bound on the file count. */
+	EXPECT_SYSOK(rt_cap(getpid(), max_mb, LONG_MAX));
+}
+
+/* The quotas are checked before the process is looked up. */
+TEST(cap_einval_before_esrch)
+{
+	pid_t reaped, zombie;
+
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(EINVAL, rt_cap(INT_MAX, -2, -1));
+	EXPECT_ERRNO(EINVAL, rt_cap(INT_MAX, -1, LONG_MIN));
+	EXPECT_ERRNO(EINVAL, rt_cap(INT_MAX, LONG_MAX, -1));
+	reaped = reaped_pid();
+	ASSERT_LT(0, reaped);
+	EXPECT_ERRNO(EINVAL, rt_cap(reaped, -2, -1));
+	zombie = zombie_new();
+	ASSERT_LT(0, zombie);
+	EXPECT_ERRNO(EINVAL, rt_cap(zombie, -1, -2));
+	wait_child(zombie);
+}
+
+TEST(cap_einval_before_enoent)
+{
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(EINVAL, rt_cap(getpid(), -2, -1));
+	EXPECT_ERRNO(EINVAL, rt_cap(getpid(), -1, LONG_MIN));
+	EXPECT_ERRNO(EINVAL, rt_cap(getpid(), LONG_MAX, 5));
+}
+
+TEST(cap_esrch_no_such_pid)
+{
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(ESRCH, rt_cap(INT_MAX, 10, 10));
+	EXPECT_ERRNO(ESRCH, rt_cap(INT_MAX, -1, -1));
+}
+
+TEST(cap_esrch_reaped)
+{
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	pid = reaped_pid();
+	ASSERT_LT(0, pid);
+	EXPECT_ERRNO(ESRCH, rt_cap(pid, 10, 10));
+}
+
+TEST(cap_esrch_zombie)
+{
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	pid = zombie_new();
+	ASSERT_LT(0, pid);
+	EXPECT_ERRNO(ESRCH, rt_cap(pid, 10, 10));
+	wait_child(pid);
+}
+
+TEST(cap_enoent_untracked)
+{
+	struct sleeper s;
+
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(ENOENT, rt_cap(getpid(), 100, 100));
+	EXPECT_ERRNO(ENOENT, rt_cap(getpid(), -1, -1));
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	EXPECT_ERRNO(ENOENT, rt_cap(s.pid, 100, 100));
+	/* Not tracked, so not limited either: a zero quota kills nobody. */
+	EXPECT_ERRNO(ENOENT, rt_cap(s.pid, 0, 0));
+	EXPECT_EQ(0, sleeper_stop(&s));
+}
+
+TEST(cap_init_fails)
+{
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO2(EINVAL, ENOENT, rt_cap(1, 100, 100));
+}
+
+TEST(cap_kthread_fails)
+{
+	REQUIRE_RESTRACK();
+	REQUIRE_KTHREAD(2);
+	EXPECT_ERRNO2(EINVAL, ENOENT, rt_cap(2, 100, 100));
+}
+
+/*
+ * A failed resource_cap() sets neither quota: each failing call below
+ * would kill the child at once had its valid half been applied.
+ */
+static int cap_nothing_child(struct shared *sh, void *arg)
+{
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	STEP(sh, 0, rt_cap(getpid(), 0, -2));
+	STEP(sh, 1, rt_cap(getpid(), -2, 0));
+	STEP(sh, 2, rt_cap(getpid(), 0, LONG_MIN));
+	STEP(sh, 3, rt_cap(getpid(), LONG_MAX, 0));
+	STEP(sh, 4, rt_cap(getpid(), LONG_MIN, 0));
+	sh->stage = 1;
+	return 0;
+}
+
+TEST(cap_einval_changes_nothing)
+{
+	struct shared *sh;
+	int status, i;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(cap_nothing_child, sh, NULL);
+	EXPECT_CHILD_OK(status, sh);
+	for (i = 0; i <= 4; i++)
+		EXPECT_STEP_ERRNO(sh, i, EINVAL);
+	EXPECT_EQ(1, sh->stage);
+	shared_free(sh);
+}
+
+/* -1 lifts a quota (root holds CAP_SYS_RESOURCE). */
+static int cap_unlimit_child(struct shared *sh, void *arg)
+{
+	struct per_proc_resource st;
+	long q, f, i;
+
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	q = (long)(st.heapsize / MiB) + 2;
+	f = (long)st.openfile_count + 2;
+	STEP(sh, 0, rt_cap(getpid(), q, f));
+	STEP(sh, 1, rt_cap(getpid(), -1, -1));
+	alloc_mib(q + 8);
+	for (i = 0; i < 8; i++)
+		CHILD_CHECK(sh, eventfd(0, 0) >= 0);
+	sh->stage = 1;
+	return 0;
+}
+
+TEST(cap_minus_one_lifts_quota)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(cap_unlimit_child, sh, NULL);
+	EXPECT_CHILD_OK(status, sh);
+	EXPECT_STEP_OK(sh, 0);
+	EXPECT_STEP_OK(sh, 1);
+	EXPECT_EQ(1, sh->stage);
+	shared_free(sh);
+}
+
+/* =====================================================================
+ * resource_reset(pid): EINVAL, ESRCH, EPERM (manage), ENOENT,
+ * EPERM (limited).
+ */
+TEST(reset_einval_pid_below_one)
+{
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(EINVAL, rt_reset(0));
+	EXPECT_ERRNO(EINVAL, rt_reset(-1));
+	EXPECT_ERRNO(EINVAL, rt_reset(INT_MIN));
+}
+
+TEST(reset_esrch_no_such_pid)
+{
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(ESRCH, rt_reset(INT_MAX));
+}
+
+TEST(reset_esrch_reaped)
+{
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	pid = reaped_pid();
+	ASSERT_LT(0, pid);
+	EXPECT_ERRNO(ESRCH, rt_reset(pid));
+}
+
+TEST(reset_esrch_zombie)
+{
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	pid = zombie_new();
+	ASSERT_LT(0, pid);
+	EXPECT_ERRNO(ESRCH, rt_reset(pid));
+	wait_child(pid);
+}
+
+TEST(reset_init_fails)
+{
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO2(EINVAL, ENOENT, rt_reset(1));
+}
+
+TEST(reset_kthread_fails)
+{
+	REQUIRE_RESTRACK();
+	REQUIRE_KTHREAD(2);
+	EXPECT_ERRNO2(EINVAL, ENOENT, rt_reset(2));
+}
+
+TEST(reset_enoent_untracked)
+{
+	struct sleeper s;
+
+	REQUIRE_RESTRACK();
+	EXPECT_ERRNO(ENOENT, rt_reset(getpid()));
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	EXPECT_ERRNO(ENOENT, rt_reset(s.pid));
+	EXPECT_EQ(0, sleeper_stop(&s));
+}
+
+TEST(reset_without_quota_keeps_tracking)
+{
+	struct per_proc_resource a, b;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(a, getpid());
+	EXPECT_SYSOK(rt_reset(getpid()));
+	ASSERT_FETCH(b, getpid());
+	EXPECT_SAME_USAGE(a, b);
+	EXPECT_ERRNO(EEXIST, rt_register(getpid()));
+}
+
+static int reset_child(struct shared *sh, void *arg)
+{
+	struct per_proc_resource st;
+	long q, f, i;
+
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	q = (long)(st.heapsize / MiB) + 2;
+	f = (long)st.openfile_count + 2;
+	STEP(sh, 0, rt_cap(getpid(), q, f));
+	STEP(sh, 1, rt_reset(getpid()));
+	alloc_mib(q + 8);
+	for (i = 0; i < 8; i++)
+		CHILD_CHECK(sh, eventfd(0, 0) >= 0);
+	/* Still tracked after the reset. */
+	STEP(sh, 2, rt_fetch(&st, getpid()));
+	sh->stage = 1;
+	return 0;
+}
+
+TEST(reset_lifts_quotas)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(reset_child, sh, NULL);
+	EXPECT_CHILD_OK(status, sh);
+	EXPECT_STEP_OK(sh, 0);
+	EXPECT_STEP_OK(sh, 1);
+	EXPECT_STEP_OK(sh, 2);
+	EXPECT_EQ(1, sh->stage);
+	shared_free(sh);
+}
+
+/* =====================================================================
+ * Identity: threads, pid namespaces, children, exit.
+ */
+struct thr_ctx {
+	int cmd[2];
+	int ack[2];
+	size_t len;
+	void *addr;
+	pid_t tid;
+};
+
+static void *thr_main(void *p)
+{
+	struct thr_ctx *t = p;
+	char c = 0;
+
+	t->tid = rt_gettid();
+	if (write(t->ack[1], "r", 1) != 1)
+		return NULL;
+	/* "m": map t->len bytes; "u": unmap them; EOF: exit. */
+	while (read(t->cmd[0], &c, 1) == 1) {
+		if (c == 'm') {
+			t->addr = map_anon(t->len, RW);
+		} else if (c == 'u') {
+			munmap(t->addr, t->len);
+			t->addr = NULL;
+		}
+		if (write(t->ack[1], &c, 1) != 1)
+			break;
+	}
+	return NULL;
+}
+
+static int thr_start(struct thr_ctx *t, pthread_t *th, size_t stack)
+{
+	pthread_attr_t attr;
+	char c;
+	int ret;
+
+	if (pipe(t->cmd) || pipe(t->ack))
+		return -1;
+	pthread_attr_init(&attr);
+	if (stack)
+		pthread_attr_setstacksize(&attr, stack);
+	ret = pthread_create(th, &attr, thr_main, t);
+	pthread_attr_destroy(&attr);
+	if (ret)
+		return -1;
+	return read_full(t->ack[0], &c, 1) == 1 ? 0 : -1;
+}
+
+static int thr_do(struct thr_ctx *t, char cmd)
+{
+	char c;
+
+	if (write(t->cmd[1], &cmd, 1) != 1)
+		return -1;
+	return read_full(t->ack[0], &c, 1) == 1 && c == cmd ? 0 : -1;
+}
+
+static void thr_stop(struct thr_ctx *t, pthread_t th)
+{
+	close(t->cmd[1]);
+	pthread_join(th, NULL);
+	close(t->cmd[0]);
+	close(t->ack[0]);
+	close(t->ack[1]);
+}
+
+TEST(thread_id_names_its_process)
+{
+	struct per_proc_resource a, b;
+	struct thr_ctx t = { .len = 0 };
+	pthread_t th;
+
+	REQUIRE_RESTRACK();
+	ASSERT_EQ(0, thr_start(&t, &th, 0));
+	ASSERT_NE(getpid(), t.tid);
+	EXPECT_SYSOK(rt_register(t.tid));
+	ASSERT_FETCH(a, getpid());
+	EXPECT_EQ(getpid(), a.pid);
+	ASSERT_FETCH(b, t.tid);
+	EXPECT_EQ(getpid(), b.pid);
+	EXPECT_SAME_USAGE(a, b);
+	/* Same process, so tracked already. */
+	EXPECT_ERRNO(EEXIST, rt_register(getpid()));
+	EXPECT_ERRNO(EEXIST, rt_register(t.tid));
+	EXPECT_SYSOK(rt_cap(t.tid, -1, -1));
+	EXPECT_SYSOK(rt_reset(t.tid));
+	EXPECT_SYSOK(rt_deregister(t.tid));
+	EXPECT_ERRNO(ENOENT, rt_fetch(&a, getpid()));
+	EXPECT_ERRNO(ENOENT, rt_fetch(&a, t.tid));
+	thr_stop(&t, th);
+}
+
+/* pids are the caller's: pid 1 of a child namespace is not the global init. */
+struct pidns_arg {
+	int rel;
+};
+
+static int pidns_outer(struct shared *sh, void *arg)
+{
+	struct pidns_arg *pa = arg;
+	struct per_proc_resource st;
+	pid_t g;
+	char c;
+
+	if (unshare(CLONE_NEWPID)) {
+		sh->fail_errno = errno;
+		sh->skip = 1;
+		return 0;
+	}
+	g = fork();
+	if (g == 0) {
+		sh->val[1] = getpid();
+		STEP(sh, 0, rt_register(getpid()));
+		memset(&st, 0, sizeof(st));
+		STEP(sh, 1, rt_fetch(&st, 1));
+		sh->val[2] = st.pid;
+		/* No pid 2 (kthreadd or else) in this namespace. */
+		STEP(sh, 2, rt_register(2));
+		STEP(sh, 3, rt_fetch(&st, 2));
+		__atomic_store_n(&sh->stage, 1, __ATOMIC_SEQ_CST);
+		while (read(pa->rel, &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	if (g < 0)
+		return 1;
+	__atomic_store_n(&sh->val[0], (long)g, __ATOMIC_SEQ_CST);
+	return wait_child(g) == 0 ? 0 : 2;
+}
+
+TEST(pid_namespace_of_caller)
+{
+	struct per_proc_resource st;
+	struct pidns_arg pa;
+	struct shared *sh;
+	int rel[2], status, i;
+	pid_t pid, g;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	ASSERT_EQ(0, pipe(rel));
+	pa.rel = rel[0];
+	pid = spawn_child(pidns_outer, sh, &pa);
+	ASSERT_LT(0, pid);
+	close(rel[0]);
+	for (i = 0; i < 5000; i++) {
+		if (__atomic_load_n(&sh->stage, __ATOMIC_SEQ_CST) == 1 &&
+		    __atomic_load_n(&sh->val[0], __ATOMIC_SEQ_CST))
+			break;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			pid = -1;
+			break;
+		}
+		usleep(1000);
+	}
+	if (sh->skip) {
+		close(rel[1]);
+		if (pid > 0)
+			wait_child(pid);
+		SKIP(return, "unshare(CLONE_NEWPID): %s", strerror(sh->fail_errno));
+	}
+	ASSERT_LT(0, pid) TH_LOG("namespace child exited early");
+	ASSERT_EQ(1, sh->stage);
+	g = (pid_t)sh->val[0];
+	EXPECT_EQ(1L, sh->val[1]);
+	EXPECT_STEP_OK(sh, 0);
+	EXPECT_STEP_OK(sh, 1);
+	EXPECT_EQ(1L, sh->val[2]);
+	EXPECT_STEP_ERRNO(sh, 2, ESRCH);
+	EXPECT_STEP_ERRNO(sh, 3, ESRCH);
+	/* Seen from here, the same process has its outer pid. */
+	ASSERT_FETCH(st, g);
+	EXPECT_EQ(g, st.pid);
+	close(rel[1]);
+	status = wait_child(pid);
+	EXPECT_CHILD_OK(status, sh);
+	shared_free(sh);
+}
+
+TEST(children_are_not_tracked)
+{
+	struct per_proc_resource st;
+	struct sleeper s;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_SYSOK(rt_cap(getpid(), 1L << 20, 1L << 20));
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	EXPECT_ERRNO(ENOENT, rt_fetch(&st, s.pid));
+	EXPECT_ERRNO(ENOENT, rt_cap(s.pid, 10, 10));
+	EXPECT_SYSOK(rt_register(s.pid));
+	ASSERT_FETCH(st, s.pid);
+	EXPECT_EQ(s.pid, st.pid);
+	EXPECT_EQ(0, sleeper_stop(&s));
+	/* The parent is still tracked. */
+	ASSERT_FETCH(st, getpid());
+}
+
+/* A limited process's child is not limited. */
+static int limited_parent_child(struct shared *sh, void *arg)
+{
+	struct per_proc_resource st;
+	long q, f, i;
+	pid_t pid;
+
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	q = (long)(st.heapsize / MiB) + 2;
+	f = (long)st.openfile_count + 2;
+	CHILD_CHECK(sh, rt_cap(getpid(), q, f) == 0);
+	pid = fork();
+	if (pid == 0) {
+		alloc_mib(q + 8);
+		for (i = 0; i < 8; i++)
+			if (eventfd(0, 0) < 0)
+				_exit(1);
+		_exit(0);
+	}
+	CHILD_CHECK(sh, pid > 0);
+	sh->val[0] = wait_child(pid);
+	sh->stage = 1;
+	return 0;
+}
+
+TEST(children_are_not_limited)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(limited_parent_child, sh, NULL);
+	EXPECT_CHILD_OK(status, sh);
+	EXPECT_EQ(1, sh->stage);
+	EXPECT_EQ(0L, sh->val[0]) TH_LOG("grandchild status 0x%lx", sh->val[0]);
+	shared_free(sh);
+}
+
+TEST(tracked_reaped_gives_esrch)
+{
+	struct per_proc_resource st;
+	struct sleeper s;
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	pid = s.pid;
+	ASSERT_SYSOK(rt_register(pid));
+	ASSERT_SYSOK(rt_cap(pid, 1L << 20, 1L << 20));
+	EXPECT_EQ(0, sleeper_stop(&s));
+	EXPECT_ERRNO(ESRCH, rt_fetch(&st, pid));
+	EXPECT_ERRNO(ESRCH, rt_register(pid));
+	EXPECT_ERRNO(ESRCH, rt_deregister(pid));
+}
+
+TEST(tracked_zombie_gives_esrch)
+{
+	struct per_proc_resource st;
+	struct sleeper s;
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	pid = s.pid;
+	ASSERT_SYSOK(rt_register(pid));
+	ASSERT_EQ(0, sleeper_exit_unreaped(&s));
+	EXPECT_ERRNO(ESRCH, rt_fetch(&st, pid));
+	EXPECT_ERRNO(ESRCH, rt_fetch(NULL, pid));
+	EXPECT_ERRNO(ESRCH, rt_register(pid));
+	EXPECT_ERRNO(ESRCH, rt_cap(pid, 10, 10));
+	EXPECT_ERRNO(ESRCH, rt_reset(pid));
+	EXPECT_ERRNO(ESRCH, rt_deregister(pid));
+	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_ERRNO(ESRCH, rt_fetch(&st, pid));
+}
+
+/* =====================================================================
+ * heapsize: mm->data_vm, private writable non-stack memory.
+ */
+TEST(heap_counts_memory_mapped_before_registration)
+{
+	struct per_proc_resource st;
+	void *p;
+	long vmdata;
+
+	REQUIRE_RESTRACK();
+	p = map_anon(32 * MiB, RW);
+	ASSERT_TRUE(p != NULL);
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(st, getpid());
+	vmdata = vmdata_bytes();
+	EXPECT_LE(32 * MiB, st.heapsize);
+	EXPECT_EQ((unsigned long)vmdata, st.heapsize);
+	munmap(p, 32 * MiB);
+}
+
+TEST(heap_brk_grow_and_shrink)
+{
+	const unsigned long pg = page_size();
+	struct per_proc_resource a, b, c, d;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(a, getpid());
+	ASSERT_TRUE(sbrk((intptr_t)(16 * pg)) != (void *)-1);
+	ASSERT_FETCH(b, getpid());
+	EXPECT_EQ((long)(16 * pg), HEAP_DELTA(a, b));
+	ASSERT_TRUE(sbrk(-(intptr_t)(8 * pg)) != (void *)-1);
+	ASSERT_FETCH(c, getpid());
+	EXPECT_EQ(-(long)(8 * pg), HEAP_DELTA(b, c));
+	ASSERT_TRUE(sbrk(-(intptr_t)(8 * pg)) != (void *)-1);
+	ASSERT_FETCH(d, getpid());
+	EXPECT_EQ(a.heapsize, d.heapsize);
+}
+
+TEST(heap_mmap_and_munmap)
+{
+	const unsigned long pg = page_size();
+	struct per_proc_resource a, b, c, d;
+	char *p;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(a, getpid());
+	p = map_anon(16 * pg, RW);
+	ASSERT_TRUE(p != NULL);
+	ASSERT_FETCH(b, getpid());
+	EXPECT_EQ((long)(16 * pg), HEAP_DELTA(a, b));
+	/* A hole in the middle. */
+	ASSERT_EQ(0, munmap(p + 4 * pg, 4 * pg));
+	ASSERT_FETCH(c, getpid());
+	EXPECT_EQ(-(long)(4 * pg), HEAP_DELTA(b, c));
+	ASSERT_EQ(0, munmap(p, 16 * pg));
+	ASSERT_FETCH(d, getpid());
+	EXPECT_EQ(a.heapsize, d.heapsize);
+}
+
+TEST(heap_mremap_grow_and_shrink)
+{
+	const unsigned long pg = page_size();
+	struct per_proc_resource a, b, c, d;
+	void *p, *q;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	p = map_anon(4 * pg, RW);
+	ASSERT_TRUE(p != NULL);
+	ASSERT_FETCH(a, getpid());
+	q = mremap(p, 4 * pg, 12 * pg, MREMAP_MAYMOVE);
+	ASSERT_TRUE(q != MAP_FAILED);
+	ASSERT_FETCH(b, getpid());
+	EXPECT_EQ((long)(8 * pg), HEAP_DELTA(a, b));
+	p = mremap(q, 12 * pg, 2 * pg, 0);
+	ASSERT_TRUE(p != MAP_FAILED);
+	ASSERT_FETCH(c, getpid());
+	EXPECT_EQ(-(long)(10 * pg), HEAP_DELTA(b, c));
+	ASSERT_EQ(0, munmap(p, 2 * pg));
+	ASSERT_FETCH(d, getpid());
+	EXPECT_EQ(-(long)(4 * pg), HEAP_DELTA(a, d));
+}
+
+TEST(heap_malloc_large_block)
+{
+	struct per_proc_resource a, b, c;
+	volatile char *p;
+
+	REQUIRE_RESTRACK();
+	/* A fixed threshold: 8 MiB is always served by mmap. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(a, getpid());
+	p = malloc(8 * MiB);
+	ASSERT_TRUE(p != NULL);
+	p[0] = 1;
+	p[8 * MiB - 1] = 1;
+	ASSERT_FETCH(b, getpid());
+	EXPECT_LE((long)(8 * MiB), HEAP_DELTA(a, b));
+	free((void *)p);
+	ASSERT_FETCH(c, getpid());
+	EXPECT_LE((long)(8 * MiB), HEAP_DELTA(c, b));
+}
+
+TEST(heap_prot_none_then_mprotect)
+{
+	const unsigned long pg = page_size();
+	struct per_proc_resource a, b, c, d, e;
+	char *p;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(a, getpid());
+	p = map_anon(8 * pg, PROT_NONE);
+	ASSERT_TRUE(p != NULL);
+	ASSERT_FETCH(b, getpid());
+	EXPECT_EQ(0L, HEAP_DELTA(a, b));
+	ASSERT_EQ(0, mprotect(p, 8 * pg, RW));
+	ASSERT_FETCH(c, getpid());
+	EXPECT_EQ((long)(8 * pg), HEAP_DELTA(b, c));
+	ASSERT_EQ(0, mprotect(p, 4 * pg, PROT_READ));
+	ASSERT_FETCH(d, getpid());
+	EXPECT_EQ(-(long)(4 * pg), HEAP_DELTA(c, d));
+	ASSERT_EQ(0, munmap(p, 8 * pg));
+	ASSERT_FETCH(e, getpid());
+	EXPECT_EQ(a.heapsize, e.heapsize);
+}
+
+/* Shared, read-only and stack (grows-down) mappings are not counted. */
+TEST(heap_ignores_shared_readonly_and_stack)
+{
+	const unsigned long pg = page_size();
+	struct per_proc_resource a, b;
+	void *sh, *ro, *stk;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(a, getpid());
+	sh = mmap(NULL, 8 * pg, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(sh != MAP_FAILED);
+	ro = map_anon(8 * pg, PROT_READ);
+	ASSERT_TRUE(ro != NULL);
+	stk = mmap(NULL, 8 * pg, RW,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0);
+	ASSERT_TRUE(stk != MAP_FAILED);
+	ASSERT_FETCH(b, getpid());
+	EXPECT_EQ(0L, HEAP_DELTA(a, b));
+	munmap(sh, 8 * pg);
+	munmap(ro, 8 * pg);
+	munmap(stk, 8 * pg);
+}
+
+/* A private writable file mapping counts; a shared one does not. */
+TEST(heap_private_file_mapping)
+{
+	const unsigned long pg = page_size();
+	struct per_proc_resource a, b, c;
+	void *priv, *shr;
+	int fd;
+
+	REQUIRE_RESTRACK();
+	fd = memfd_create("restrack", 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, (off_t)(8 * pg)));
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(a, getpid());
+	priv = mmap(NULL, 8 * pg, RW, MAP_PRIVATE, fd, 0);
+	ASSERT_TRUE(priv != MAP_FAILED);
+	ASSERT_FETCH(b, getpid());
+	EXPECT_EQ((long)(8 * pg), HEAP_DELTA(a, b));
+	shr = mmap(NULL, 8 * pg, RW, MAP_SHARED, fd, 0);
+	ASSERT_TRUE(shr != MAP_FAILED);
+	ASSERT_FETCH(c, getpid());
+	EXPECT_EQ(0L, HEAP_DELTA(b, c));
+	munmap(priv, 8 * pg);
+	munmap(shr, 8 * pg);
+	close(fd);
+}
+
+TEST(heap_counts_thread_stacks)
+{
+	const size_t stack = 4 * MiB;
+	struct per_proc_resource a, b;
+	struct thr_ctx t = { .len = 0 };
+	pthread_t th;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(a, getpid());
+	ASSERT_EQ(0, thr_start(&t, &th, stack));
+	ASSERT_FETCH(b, getpid());
+	/* glibc keeps a guard page and the TLS block in the mapping. */
+	EXPECT_LE((long)(stack - 4 * page_size()), HEAP_DELTA(a, b));
+	thr_stop(&t, th);
+}
+
+/* A thread's mapping shows in the process's single figure. */
+TEST(heap_threads_share_one_figure)
+{
+	const unsigned long pg = page_size();
+	struct per_proc_resource a, b, bt, c;
+	struct thr_ctx t = { .len = 0 };
+	pthread_t th;
+
+	REQUIRE_RESTRACK();
+	t.len = 16 * pg;
+	ASSERT_EQ(0, thr_start(&t, &th, 0));
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(a, getpid());
+	ASSERT_EQ(0, thr_do(&t, 'm'));
+	ASSERT_TRUE(t.addr != NULL);
+	ASSERT_FETCH(b, getpid());
+	ASSERT_FETCH(bt, t.tid);
+	EXPECT_EQ((long)(16 * pg), HEAP_DELTA(a, b));
+	EXPECT_SAME_USAGE(b, bt);
+	ASSERT_EQ(0, thr_do(&t, 'u'));
+	ASSERT_FETCH(c, getpid());
+	EXPECT_EQ(a.heapsize, c.heapsize);
+	thr_stop(&t, th);
+}
+
+/* =====================================================================
+ * openfile_count: descriptors in the table, however they were made.
+ */
+
+/* Register self and take the "before" figure. */
+#define FILES_BEGIN(_a) do { \
+	REQUIRE_RESTRACK(); \
+	ASSERT_SYSOK(rt_register(getpid())); \
+	ASSERT_FETCH(_a, getpid()); \
+	EXPECT_EQ(count_open_fds(), (_a).openfile_count); \
+} while (0)
+
+/* The "after" figure moved by _d and matches the table. */
+#define FILES_CHECK(_a, _b, _d) do { \
+	ASSERT_FETCH(_b, getpid()); \
+	EXPECT_EQ((long)(_d), FILES_DELTA(_a, _b)); \
+	EXPECT_EQ(count_open_fds(), (_b).openfile_count); \
+} while (0)
+
+TEST(files_counted_before_registration)
+{
+	struct per_proc_resource st;
+	int i, fds[2];
+
+	REQUIRE_RESTRACK();
+	for (i = 0; i < 5; i++)
+		ASSERT_LE(0, eventfd(0, 0));
+	ASSERT_EQ(0, pipe(fds));
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_FETCH(st, getpid());
+	EXPECT_LE(10UL, st.openfile_count);
+	EXPECT_EQ(count_open_fds(), st.openfile_count);
+}
+
+TEST(files_open)
+{
+	struct per_proc_resource a, b, c;
+	int fd;
+
+	FILES_BEGIN(a);
+	fd = open("/", O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, fd);
+	FILES_CHECK(a, b, 1);
+	ASSERT_EQ(0, close(fd));
+	FILES_CHECK(a, c, 0);
+}
+
+TEST(files_openat)
+{
+	struct per_proc_resource a, b;
+	int fd;
+
+	FILES_BEGIN(a);
+	fd = openat(AT_FDCWD, "/", O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, fd);
+	FILES_CHECK(a, b, 1);
+}
+
+struct rt_open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+
+TEST(files_openat2)
+{
+	struct rt_open_how how = { .flags = O_RDONLY | O_DIRECTORY };
+	struct per_proc_resource a, b;
+	long fd;
+
+	FILES_BEGIN(a);
+	fd = syscall(__NR_openat2, AT_FDCWD, "/", &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)
+		SKIP(return, "openat2: ENOSYS");
+	ASSERT_LE(0L, fd);
+	FILES_CHECK(a, b, 1);
+}
+
+TEST(files_creat)
+{
+	struct per_proc_resource a, b;
+	char path[64];
+	int fd;
+
+	tmp_path(path, sizeof(path), "creat");
+	unlink(path);
+	FILES_BEGIN(a);
+	fd = creat(path, 0600);
+	ASSERT_LE(0, fd) TH_LOG("creat(%s): %s", path, strerror(errno));
+	FILES_CHECK(a, b, 1);
+	unlink(path);
+}
+
+TEST(files_failed_open_not_counted)
+{
+	struct per_proc_resource a, b;
+
+	FILES_BEGIN(a);
+	EXPECT_ERRNO(ENOENT, open("/restrack-does-not-exist", O_RDONLY));
+	EXPECT_ERRNO(EBADF, dup(-1));
+	FILES_CHECK(a, b, 0);
+}
+
+TEST(files_dup)
+{
+	struct per_proc_resource a, b;
+
+	FILES_BEGIN(a);
+	ASSERT_LE(0, dup(0));
+	FILES_CHECK(a, b, 1);
+}
+
+TEST(files_dup2_onto_closed_fd)
+{
+	struct per_proc_resource a, b;
+	const int target = 900;
+
+	if (fd_scan_limit() <= (unsigned long)target)
+		SKIP(return, "RLIMIT_NOFILE too low");
+	FILES_BEGIN(a);
+	ASSERT_EQ(-1, fcntl(target, F_GETFD));
+	ASSERT_EQ(target, dup2(0, target));
+	FILES_CHECK(a, b, 1);
+}
+
+TEST(files_dup2_onto_open_fd)
+{
+	struct per_proc_resource a, b;
+	int fd1, fd2;
+
+	REQUIRE_RESTRACK();
+	fd1 = eventfd(0, 0);
+	fd2 = eventfd(0, 0);
+	ASSERT_LE(0, fd1);
+	ASSERT_LE(0, fd2);
+	FILES_BEGIN(a);
+	ASSERT_EQ(fd2, dup2(fd1, fd2));
+	ASSERT_EQ(fd1, dup2(fd1, fd1));
+	FILES_CHECK(a, b, 0);
+}
+
+TEST(files_dup3)
+{
+	struct per_proc_resource a, b, c;
+	const int target = 901;
+
+	if (fd_scan_limit() <= (unsigned long)target)
+		SKIP(return, "RLIMIT_NOFILE too low");
+	FILES_BEGIN(a);
+	ASSERT_EQ(-1, fcntl(target, F_GETFD));
+	ASSERT_EQ(target, dup3(0, target, O_CLOEXEC));
+	FILES_CHECK(a, b, 1);
+	ASSERT_EQ(target, dup3(1, target, 0));
+	FILES_CHECK(a, c, 1);
+}
+
+TEST(files_fcntl_dupfd)
+{
+	struct per_proc_resource a, b;
+
+	FILES_BEGIN(a);
+	ASSERT_LE(10, fcntl(0, F_DUPFD, 10));
+	FILES_CHECK(a, b, 1);
+}
+
+TEST(files_fcntl_dupfd_cloexec)
+{
+	struct per_proc_resource a, b;
+
+	FILES_BEGIN(a);
+	ASSERT_LE(10, fcntl(0, F_DUPFD_CLOEXEC, 10));
+	FILES_CHECK(a, b, 1);
+}
+
+TEST(files_pipe)
+{
+	struct per_proc_resource a, b;
+	int fds[2];
+
+	FILES_BEGIN(a);
+	ASSERT_EQ(0, pipe(fds));
+	FILES_CHECK(a, b, 2);
+}
+
+TEST(files_pipe2)
+{
+	struct per_proc_resource a, b;
+	int fds[2];
+
+	FILES_BEGIN(a);
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC | O_NONBLOCK));
+	FILES_CHECK(a, b, 2);
+}
+
+TEST(files_socket)
+{
+	struct per_proc_resource a, b;
+
+	FILES_BEGIN(a);
+	ASSERT_LE(0, socket(AF_UNIX, SOCK_STREAM, 0));
+	FILES_CHECK(a, b, 1);
+}
+
+TEST(files_socketpair)
+{
+	struct per_proc_resource a, b;
+	int sv[2];
+
+	FILES_BEGIN(a);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	FILES_CHECK(a, b, 2);
+}
+
+TEST(files_accept)
+{
+	struct per_proc_resource a, b;
+	int l, c;
+
+	REQUIRE_RESTRACK();
+	l = unix_listener(&c);
+	ASSERT_LE(0, l);
+	FILES_BEGIN(a);
+	ASSERT_LE(0, accept(l, NULL, NULL));
+	FILES_CHECK(a, b, 1);
+}
+
+TEST(files_accept4)
+{
+	struct per_proc_resource a, b;
+	int l, c;
+
+	REQUIRE_RESTRACK();
+	l = unix_listener(&c);
+	ASSERT_LE(0, l);
+	FILES_BEGIN(a);
+	ASSERT_LE(0, accept4(l, NULL, NULL, SOCK_CLOEXEC));
+	FILES_CHECK(a, b, 1);
+}
+
+TEST(files_epoll_create1)
+{
+	struct per_proc_resource a, b;
+
+	FILES_BEGIN(a);
+	ASSERT_LE(0, epoll_create1(EPOLL_CLOEXEC));
+	FILES_CHECK(a, b, 1);
+}
+
+TEST(files_eventfd)
+{
+	struct per_proc_resource a, b;
+
+	FILES_BEGIN(a);
+	ASSERT_LE(0, eventfd(0, EFD_CLOEXEC));
+	FILES_CHECK(a, b, 1);
+}
+
+TEST(files_memfd_create)
+{
+	struct per_proc_resource a, b;
+
+	FILES_BEGIN(a);
+	ASSERT_LE(0, memfd_create("restrack", MFD_CLOEXEC));
+	FILES_CHECK(a, b, 1);
+}
+
+TEST(files_pidfd_open)
+{
+	struct per_proc_resource a, b;
+	long fd;
+
+	FILES_BEGIN(a);
+	fd = syscall(__NR_pidfd_open, getpid(), 0);
+	if (fd < 0 && errno == ENOSYS)
+		SKIP(return, "pidfd_open: ENOSYS");
+	ASSERT_LE(0L, fd);
+	FILES_CHECK(a, b, 1);
+}
+
+/* A descriptor in flight is not in the table; its receipt adds one. */
+TEST(files_scm_rights)
+{
+	struct per_proc_resource a, b, c;
+	int sv[2], efd;
+
+	REQUIRE_RESTRACK();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	efd = eventfd(0, 0);
+	ASSERT_LE(0, efd);
+	FILES_BEGIN(a);
+	ASSERT_EQ(0, send_fd(sv[0], efd));
+	FILES_CHECK(a, b, 0);
+	ASSERT_LE(0, recv_fd(sv[1]));
+	FILES_CHECK(a, c, 1);
+}
+
+TEST(files_close)
+{
+	struct per_proc_resource a, b;
+	int fd;
+
+	REQUIRE_RESTRACK();
+	fd = eventfd(0, 0);
+	ASSERT_LE(0, fd);
+	FILES_BEGIN(a);
+	ASSERT_EQ(0, close(fd));
+	FILES_CHECK(a, b, -1);
+	/* Closing a closed descriptor changes nothing. */
+	EXPECT_ERRNO(EBADF, close(fd));
+	FILES_CHECK(a, b, -1);
+}
+
+TEST(files_close_range)
+{
+	struct per_proc_resource a, b, c;
+	int fd, i;
+
+	REQUIRE_RESTRACK();
+	if (fd_scan_limit() <= 712)
+		SKIP(return, "RLIMIT_NOFILE too low");
+	fd = eventfd(0, 0);
+	ASSERT_LE(0, fd);
+	for (i = 700; i < 703; i++)
+		ASSERT_EQ(i, dup2(fd, i));
+	ASSERT_EQ(0, close(fd));
+	FILES_BEGIN(a);
+	if (syscall(__NR_close_range, 700U, 710U, CLOSE_RANGE_CLOEXEC) == 0) {
+		/* Marking close-on-exec closes nothing. */
+		FILES_CHECK(a, b, 0);
+	}
+	errno = 0;
+	if (syscall(__NR_close_range, 700U, 710U, 0U) && errno == ENOSYS)
+		SKIP(return, "close_range: ENOSYS");
+	FILES_CHECK(a, c, -3);
+}
+
+/* An open blocked on a FIFO has reserved its descriptor: it counts. */
+struct fifo_ctx {
+	const char *path;
+	int started;
+	int fd;
+};
+
+static void *fifo_opener(void *p)
+{
+	struct fifo_ctx *c = p;
+	int fd;
+
+	__atomic_store_n(&c->started, 1, __ATOMIC_SEQ_CST);
+	fd = open(c->path, O_RDONLY);
+	__atomic_store_n(&c->fd, fd, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+TEST(files_open_in_progress_counts)
+{
+	struct per_proc_resource a, b, c;
+	struct fifo_ctx ctx;
+	char path[64];
+	pthread_t th;
+	int i, w;
+
+	REQUIRE_RESTRACK();
+	tmp_path(path, sizeof(path), "fifo");
+	unlink(path);
+	ASSERT_EQ(0, mkfifo(path, 0600)) TH_LOG("mkfifo: %s", strerror(errno));
+	ctx.path = path;
+	ctx.started = 0;
+	ctx.fd = -2;
+	FILES_BEGIN(a);
+	ASSERT_EQ(0, pthread_create(&th, NULL, fifo_opener, &ctx));
+	while (!__atomic_load_n(&ctx.started, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	/* Wait (at most ~3 s) for the reader to block in open(). */
+	for (i = 0; i < 1500; i++) {
+		ASSERT_FETCH(b, getpid());
+		if (FILES_DELTA(a, b) == 1)
+			break;
+		usleep(2000);
+	}
+	/* No writer yet, so that open() cannot have returned. */
+	EXPECT_EQ(-2, __atomic_load_n(&ctx.fd, __ATOMIC_SEQ_CST));
+	EXPECT_EQ(1L, FILES_DELTA(a, b));
+	w = open(path, O_WRONLY);
+	ASSERT_LE(0, w);
+	pthread_join(th, NULL);
+	EXPECT_LE(0, ctx.fd);
+	FILES_CHECK(a, c, 2);
+	unlink(path);
+}
+
+/* CLONE_FILES: one table, one count, whoever opens or closes. */
+struct clone_files_ctx {
+	int cmd[2];
+	int ack[2];
+};
+
+static int clone_files_fn(void *arg)
+{
+	struct clone_files_ctx *c = arg;
+	char ch;
+	int fd;
+
+	if (read(c->cmd[0], &ch, 1) != 1)
+		_exit(1);
+	fd = eventfd(0, 0);
+	if (write(c->ack[1], &fd, sizeof(fd)) != sizeof(fd))
+		_exit(2);
+	/* The parent closes cmd[1] in the shared table: EOF. */
+	while (read(c->cmd[0], &ch, 1) > 0)
+		;
+	_exit(fd < 0 ? 3 : 0);
+}
+
+TEST(files_clone_files_shared_table)
+{
+	const size_t stack_size = 256 * 1024;
+	struct per_proc_resource a, ac, b, bc, c, cc;
+	struct clone_files_ctx ctx;
+	int fd = -1, status;
+	char *stack;
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	ASSERT_EQ(0, pipe(ctx.cmd));
+	ASSERT_EQ(0, pipe(ctx.ack));
+	stack = map_anon(stack_size, RW);
+	ASSERT_TRUE(stack != NULL);
+	pid = clone(clone_files_fn, stack + stack_size, CLONE_FILES | SIGCHLD,
+		    &ctx);
+	ASSERT_LT(0, pid);
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_SYSOK(rt_register(pid));
+	ASSERT_FETCH(a, getpid());
+	ASSERT_FETCH(ac, pid);
+	EXPECT_EQ(pid, ac.pid);
+	EXPECT_EQ(a.openfile_count, ac.openfile_count);
+	EXPECT_EQ(count_open_fds(), a.openfile_count);
+
+	/* The other process opens: both counts move. */
+	ASSERT_EQ(1, write(ctx.cmd[1], "o", 1));
+	ASSERT_EQ((ssize_t)sizeof(fd), read_full(ctx.ack[0], &fd, sizeof(fd)));
+	ASSERT_LE(0, fd);
+	ASSERT_FETCH(b, getpid());
+	ASSERT_FETCH(bc, pid);
+	EXPECT_EQ(1L, FILES_DELTA(a, b));
+	EXPECT_EQ(b.openfile_count, bc.openfile_count);
+
+	/* This process closes the other's descriptor: both move back. */
+	ASSERT_EQ(0, close(fd));
+	ASSERT_FETCH(c, getpid());
+	ASSERT_FETCH(cc, pid);
+	EXPECT_EQ(a.openfile_count, c.openfile_count);
+	EXPECT_EQ(a.openfile_count, cc.openfile_count);
+
+	close(ctx.cmd[1]);
+	status = wait_child(pid);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("clone child status 0x%x", (unsigned int)status);
+}
+
+/* =====================================================================
+ * exec: tracking and quotas stay with the process, the heap figure is
+ * the new image's, close-on-exec descriptors go.
+ */
+struct exec_ctx {
+	int rep[2];	/* reports: child -> test */
+	int rel[2];	/* release: test -> helper */
+	long arg;
+};
+
+static int cloexec_child(struct shared *sh, void *arg)
+{
+	struct exec_ctx *x = arg;
+	struct helper_report pre;
+	int fds[2];
+	long k;
+
+	close(x->rep[0]);
+	CHILD_CHECK(sh, eventfd(0, EFD_CLOEXEC) >= 0);
+	CHILD_CHECK(sh, eventfd(0, EFD_CLOEXEC) >= 0);
+	CHILD_CHECK(sh, pipe2(fds, O_CLOEXEC) == 0);
+	CHILD_CHECK(sh, eventfd(0, 0) >= 0);
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	k = (long)count_cloexec_fds();
+	helper_fill(&pre);
+	CHILD_CHECK(sh, write_full(x->rep[1], &pre, sizeof(pre)) == 0);
+	CHILD_CHECK(sh, write_full(x->rep[1], &k, sizeof(k)) == 0);
+	exec_helper("report", x->rep[1], -1);
+	return 127;
+}
+
+TEST(files_close_on_exec)
+{
+	struct helper_report pre, post;
+	struct exec_ctx x;
+	struct shared *sh;
+	int status;
+	long k = 0;
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	ASSERT_EQ(0, pipe(x.rep));
+	pid = spawn_child(cloexec_child, sh, &x);
+	ASSERT_LT(0, pid);
+	close(x.rep[1]);
+	memset(&post, 0, sizeof(post));
+	ASSERT_EQ((ssize_t)sizeof(pre), read_full(x.rep[0], &pre, sizeof(pre)))
+		TH_LOG("no report before exec (line %d)", sh->fail_line);
+	ASSERT_EQ((ssize_t)sizeof(k), read_full(x.rep[0], &k, sizeof(k)));
+	ASSERT_EQ((ssize_t)sizeof(post), read_full(x.rep[0], &post, sizeof(post)))
+		TH_LOG("no report after exec");
+	status = wait_child(pid);
+	EXPECT_CHILD_OK(status, sh);
+	EXPECT_EQ(0L, pre.ret);
+	EXPECT_EQ(0L, post.ret) TH_LOG("fetch after exec: errno %d", post.err);
+	EXPECT_EQ(pid, post.pid);
+	EXPECT_LE(4L, k);
+	EXPECT_EQ(pre.st.openfile_count - (unsigned long)k,
+		  post.st.openfile_count);
+	close(x.rep[0]);
+	shared_free(sh);
+}
+
+static int exec_track_child(struct shared *sh, void *arg)
+{
+	struct exec_ctx *x = arg;
+	struct helper_report pre;
+
+	close(x->rep[0]);
+	close(x->rel[1]);
+	CHILD_CHECK(sh, map_anon(64 * MiB, RW) != NULL);
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_cap(getpid(), 1024, 100) == 0);
+	helper_fill(&pre);
+	CHILD_CHECK(sh, write_full(x->rep[1], &pre, sizeof(pre)) == 0);
+	exec_helper("report", x->rep[1], x->rel[0]);
+	return 127;
+}
+
+TEST(exec_keeps_tracking)
+{
+	static char buf[65536];
+	struct helper_report pre, post;
+	struct per_proc_resource st;
+	struct status_line line;
+	struct exec_ctx x;
+	struct shared *sh;
+	int status;
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	ASSERT_EQ(0, pipe(x.rep));
+	ASSERT_EQ(0, pipe(x.rel));
+	pid = spawn_child(exec_track_child, sh, &x);
+	ASSERT_LT(0, pid);
+	close(x.rep[1]);
+	close(x.rel[0]);
+	ASSERT_EQ((ssize_t)sizeof(pre), read_full(x.rep[0], &pre, sizeof(pre)))
+		TH_LOG("no report before exec (line %d)", sh->fail_line);
+	ASSERT_EQ((ssize_t)sizeof(post), read_full(x.rep[0], &post, sizeof(post)))
+		TH_LOG("no report after exec");
+	EXPECT_EQ(0L, pre.ret);
+	EXPECT_LE(64 * MiB, pre.st.heapsize);
+	/* Same pid, still tracked, new image's heap. */
+	EXPECT_EQ(0L, post.ret) TH_LOG("fetch after exec: errno %d", post.err);
+	EXPECT_EQ(pid, post.pid);
+	EXPECT_EQ(pid, post.st.pid);
+	EXPECT_GT(64 * MiB, post.st.heapsize);
+	EXPECT_LT(0UL, post.st.heapsize);
+	ASSERT_FETCH(st, pid);
+	EXPECT_EQ(post.st.heapsize, st.heapsize);
+	EXPECT_EQ(post.st.openfile_count, st.openfile_count);
+	/* The quotas, where they can be read. */
+	if (access(STATUS_PATH, R_OK) == 0) {
+		ASSERT_LT(0, status_read(buf, sizeof(buf)));
+		ASSERT_EQ(1, status_find(buf, pid, &line));
+		EXPECT_EQ(1024L, line.heap_quota_mb);
+		EXPECT_EQ(100L, line.file_quota);
+	}
+	close(x.rel[1]);
+	status = wait_child(pid);
+	EXPECT_CHILD_OK(status, sh);
+	close(x.rep[0]);
+	shared_free(sh);
+}
+
+static int exec_quota_child(struct shared *sh, void *arg)
+{
+	struct exec_ctx *x = arg;
+	struct per_proc_resource st;
+	long q;
+
+	close(x->rep[0]);
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	if (x->arg == 'h') {
+		q = (long)(st.heapsize / MiB) + 4;
+		CHILD_CHECK(sh, rt_cap(getpid(), q, -1) == 0);
+		exec_helper("alloc", x->rep[1], q + 16);
+	} else {
+		q = (long)st.openfile_count + 4;
+		CHILD_CHECK(sh, rt_cap(getpid(), -1, q) == 0);
+		exec_helper("files", x->rep[1], q + 16);
+	}
+	return 127;
+}
+
+static void exec_quota_test(struct __test_metadata *_metadata, long kind)
+{
+	struct helper_report post;
+	struct exec_ctx x;
+	struct shared *sh;
+	int status;
+	pid_t pid;
+
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	ASSERT_EQ(0, pipe(x.rep));
+	x.arg = kind;
+	pid = spawn_child(exec_quota_child, sh, &x);
+	ASSERT_LT(0, pid);
+	close(x.rep[1]);
+	ASSERT_EQ((ssize_t)sizeof(post), read_full(x.rep[0], &post, sizeof(post)))
+		TH_LOG("no report after exec (line %d)", sh->fail_line);
+	EXPECT_EQ(0L, post.ret) TH_LOG("fetch after exec: errno %d", post.err);
+	EXPECT_EQ(pid, post.pid);
+	status = wait_child(pid);
+	EXPECT_KILLED(status, sh);
+	close(x.rep[0]);
+	shared_free(sh);
+}
+
+TEST(exec_keeps_heap_quota)
+{
+	REQUIRE_RESTRACK();
+	exec_quota_test(_metadata, 'h');
+}
+
+TEST(exec_keeps_file_quota)
+{
+	REQUIRE_RESTRACK();
+	exec_quota_test(_metadata, 'f');
+}
