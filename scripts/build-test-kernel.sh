@@ -20,12 +20,7 @@ obj=$build/obj/$series-$arch
 [ "$restrack" = y ] || obj=$build/obj/$series-$arch-base
 "$RESTRACK_ROOT/scripts/prepare-tree.sh" "$series" "$tree" "${KSRC:-}"
 
-# A tree prepared anew may carry older timestamps than the objects: start over.
-if ! cmp -s "$tree/.restrack-stamp" "$obj/.restrack-stamp" 2>/dev/null; then
-	rm -rf "$obj"
-	mkdir -p "$obj"
-	cp "$tree/.restrack-stamp" "$obj/.restrack-stamp"
-fi
+mkdir -p "$obj"
 
 kmake() {
 	make -s -C "$tree" O="$obj" ARCH="$(karch "$arch")" \

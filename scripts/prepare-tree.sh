@@ -55,12 +55,28 @@ version=$(sed -n 's/^VERSION = //p' "$tmp/Makefile").$(sed -n 's/^PATCHLEVEL = /
 	die "'$ksrc' has been configured in place: run 'make mrproper' in it first"
 
 cp -r "$RESTRACK_ROOT/src/." "$tmp/"
+(cd "$RESTRACK_ROOT/src" && find . -type f | sed 's|^\./||') >"$tmp/.restrack-files"
 while read -r p; do
 	case $p in '' | '#'*) continue ;; esac
 	patch -d "$tmp" -p1 --batch --forward --quiet <"$pdir/$p" ||
-		die "$p does not apply to $ksrc (Linux $(make -s -C "$tmp" kernelversion 2>/dev/null || echo "$version"))"
+		die "$p does not apply to $ksrc (Linux $version)"
+	sed -n 's|^+++ b/||p' "$pdir/$p" >>"$tmp/.restrack-files"
 done <"$pdir/series"
 printf '%s\n' "$stamp" >"$tmp/.restrack-stamp"
+
+# Rebuilding over an older tree: a file whose content did not change keeps
+# its old time, one that changed (or went back to pristine) gets a new one,
+# so that an incremental build recompiles exactly what it must.
+if [ -f "$dest/.restrack-files" ]; then
+	sort -u "$dest/.restrack-files" "$tmp/.restrack-files" | while read -r f; do
+		[ -e "$tmp/$f" ] || continue
+		if cmp -s "$dest/$f" "$tmp/$f"; then
+			touch -r "$dest/$f" "$tmp/$f"
+		else
+			touch "$tmp/$f"
+		fi
+	done
+fi
 
 rm -rf "$dest"
 mv "$tmp" "$dest"

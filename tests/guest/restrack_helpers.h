@@ -607,7 +607,8 @@ static inline int become_nobody(void)
 
 /* ---------------------------------------------------------------------
  * Sleepers: children that block in read() on a pipe until released.
- * They are idle, so their usage does not move while the test looks.
+ * sleeper_start() returns once the child sleeps there, so its usage does
+ * not move while the test looks.
  */
 enum sleeper_kind {
 	SLEEPER_ROOT,
@@ -624,7 +625,7 @@ struct sleeper {
 static inline int sleeper_start(struct sleeper *s, enum sleeper_kind kind,
 				const char *comm)
 {
-	int rel[2], rdy[2], ret = 0;
+	int rel[2], rdy[2], ret = 0, i;
 	char c = 0;
 
 	s->pid = -1;
@@ -678,6 +679,9 @@ static inline int sleeper_start(struct sleeper *s, enum sleeper_kind kind,
 	if (read_full(rdy[0], &c, 1) != 1 || c != 'R')
 		ret = -1;
 	close(rdy[0]);
+	/* Wait (at most ~3 s) until it sleeps in read(): idle from then on. */
+	for (i = 0; !ret && i < 3000 && proc_state(s->pid) != 'S'; i++)
+		usleep(1000);
 	if (ret) {
 		close(s->release_fd);
 		s->release_fd = -1;

@@ -1072,7 +1072,7 @@ TEST(thread_id_names_its_process)
 
 /* pids are the caller's: pid 1 of a child namespace is not the global init. */
 struct pidns_arg {
-	int rel;
+	int rel[2];
 };
 
 static int pidns_outer(struct shared *sh, void *arg)
@@ -1082,6 +1082,8 @@ static int pidns_outer(struct shared *sh, void *arg)
 	pid_t g;
 	char c;
 
+	/* Only the test may hold the write end, or the release never comes. */
+	close(pa->rel[1]);
 	if (unshare(CLONE_NEWPID)) {
 		sh->fail_errno = errno;
 		sh->skip = 1;
@@ -1098,7 +1100,7 @@ static int pidns_outer(struct shared *sh, void *arg)
 		STEP(sh, 2, rt_register(2));
 		STEP(sh, 3, rt_fetch(&st, 2));
 		__atomic_store_n(&sh->stage, 1, __ATOMIC_SEQ_CST);
-		while (read(pa->rel, &c, 1) < 0 && errno == EINTR)
+		while (read(pa->rel[0], &c, 1) < 0 && errno == EINTR)
 			;
 		_exit(0);
 	}
@@ -1113,17 +1115,16 @@ TEST(pid_namespace_of_caller)
 	struct per_proc_resource st;
 	struct pidns_arg pa;
 	struct shared *sh;
-	int rel[2], status, i;
+	int status, i;
 	pid_t pid, g;
 
 	REQUIRE_RESTRACK();
 	REQUIRE_ROOT();
 	ASSERT_TRUE((sh = shared_new()) != NULL);
-	ASSERT_EQ(0, pipe(rel));
-	pa.rel = rel[0];
+	ASSERT_EQ(0, pipe(pa.rel));
 	pid = spawn_child(pidns_outer, sh, &pa);
 	ASSERT_LT(0, pid);
-	close(rel[0]);
+	close(pa.rel[0]);
 	for (i = 0; i < 5000; i++) {
 		if (__atomic_load_n(&sh->stage, __ATOMIC_SEQ_CST) == 1 &&
 		    __atomic_load_n(&sh->val[0], __ATOMIC_SEQ_CST))
@@ -1135,7 +1136,7 @@ TEST(pid_namespace_of_caller)
 		usleep(1000);
 	}
 	if (sh->skip) {
-		close(rel[1]);
+		close(pa.rel[1]);
 		if (pid > 0)
 			wait_child(pid);
 		SKIP(return, "unshare(CLONE_NEWPID): %s", strerror(sh->fail_errno));
@@ -1152,7 +1153,7 @@ TEST(pid_namespace_of_caller)
 	/* Seen from here, the same process has its outer pid. */
 	ASSERT_FETCH(st, g);
 	EXPECT_EQ(g, st.pid);
-	close(rel[1]);
+	close(pa.rel[1]);
 	status = wait_child(pid);
 	EXPECT_CHILD_OK(status, sh);
 	shared_free(sh);
@@ -2122,4 +2123,1198 @@ TEST(exec_keeps_file_quota)
 {
 	REQUIRE_RESTRACK();
 	exec_quota_test(_metadata, 'f');
+}
+
+/* =====================================================================
+ * Enforcement: strictly over a quota means SIGKILL for the whole process.
+ */
+TEST(quotas_start_unlimited)
+{
+	struct per_proc_resource st;
+	int i;
+
+	REQUIRE_RESTRACK();
+	ASSERT_SYSOK(rt_register(getpid()));
+	alloc_mib(64);
+	for (i = 0; i < 32; i++)
+		ASSERT_LE(0, eventfd(0, 0));
+	ASSERT_FETCH(st, getpid());
+	EXPECT_LE(64 * MiB, st.heapsize);
+}
+
+enum heap_op { HOP_MMAP, HOP_BRK, HOP_MREMAP, HOP_MPROTECT, HOP_MALLOC };
+
+/*
+ * Set the heap quota to q MiB, q*MiB - usage = room > 0, then grow by
+ * room + one page with @op: one page over.
+ */
+static int heap_over_child(struct shared *sh, void *arg)
+{
+	const unsigned long pg = page_size();
+	const long op = (long)arg;
+	struct per_proc_resource st;
+	unsigned long q, room;
+	void *pre = NULL, *none = NULL;
+	volatile char *m;
+
+	if (op == HOP_MREMAP)
+		CHILD_CHECK(sh, (pre = map_anon(pg, RW)) != NULL);
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	q = st.heapsize / MiB + 1;
+	room = q * MiB - st.heapsize;
+	if (op == HOP_MPROTECT)
+		CHILD_CHECK(sh, (none = map_anon(room + pg, PROT_NONE)) != NULL);
+	CHILD_CHECK(sh, rt_cap(getpid(), (long)q, -1) == 0);
+	sh->stage = 1;
+	switch (op) {
+	case HOP_MMAP:
+		CHILD_CHECK(sh, map_anon(room + pg, RW) != NULL);
+		break;
+	case HOP_BRK:
+		CHILD_CHECK(sh, sbrk((intptr_t)(room + pg)) != (void *)-1);
+		break;
+	case HOP_MREMAP:
+		CHILD_CHECK(sh, mremap(pre, pg, room + 2 * pg,
+				       MREMAP_MAYMOVE) != MAP_FAILED);
+		break;
+	case HOP_MPROTECT:
+		CHILD_CHECK(sh, mprotect(none, room + pg, RW) == 0);
+		break;
+	case HOP_MALLOC:
+		m = malloc(room + MiB);
+		CHILD_CHECK(sh, m != NULL);
+		m[0] = 1;
+		break;
+	}
+	sh->stage = 2;
+	return 0;
+}
+
+static void heap_over_test(struct __test_metadata *_metadata, long op)
+{
+	struct shared *sh;
+	int status;
+
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(heap_over_child, sh, (void *)op);
+	EXPECT_KILLED(status, sh);
+	EXPECT_EQ(1, sh->stage);
+	shared_free(sh);
+}
+
+TEST(enforce_heap_mmap)
+{
+	REQUIRE_RESTRACK();
+	heap_over_test(_metadata, HOP_MMAP);
+}
+
+TEST(enforce_heap_brk)
+{
+	REQUIRE_RESTRACK();
+	heap_over_test(_metadata, HOP_BRK);
+}
+
+TEST(enforce_heap_mremap)
+{
+	REQUIRE_RESTRACK();
+	heap_over_test(_metadata, HOP_MREMAP);
+}
+
+TEST(enforce_heap_mprotect)
+{
+	REQUIRE_RESTRACK();
+	heap_over_test(_metadata, HOP_MPROTECT);
+}
+
+TEST(enforce_heap_malloc)
+{
+	REQUIRE_RESTRACK();
+	heap_over_test(_metadata, HOP_MALLOC);
+}
+
+/* Exactly at the quota is allowed; one more page is not. */
+static int heap_at_quota_child(struct shared *sh, void *arg)
+{
+	const unsigned long pg = page_size();
+	const long cap_after = (long)arg;
+	struct per_proc_resource st;
+	unsigned long q;
+
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	q = st.heapsize / MiB + 1;
+	sh->val[1] = (long)q;
+	if (!cap_after)
+		CHILD_CHECK(sh, rt_cap(getpid(), (long)q, -1) == 0);
+	CHILD_CHECK(sh, map_anon(q * MiB - st.heapsize, RW) != NULL);
+	if (cap_after)	/* A quota equal to the usage. */
+		CHILD_CHECK(sh, rt_cap(getpid(), (long)q, -1) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	sh->val[0] = (long)st.heapsize;
+	sh->stage = 1;
+	map_anon(pg, RW);
+	sh->stage = 2;
+	return 0;
+}
+
+TEST(enforce_heap_exactly_at_quota)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(heap_at_quota_child, sh, (void *)0L);
+	EXPECT_KILLED(status, sh);
+	EXPECT_EQ(1, sh->stage);
+	EXPECT_EQ(sh->val[1] * (long)MiB, sh->val[0]);
+	shared_free(sh);
+}
+
+TEST(enforce_heap_quota_equal_to_usage)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(heap_at_quota_child, sh, (void *)1L);
+	EXPECT_KILLED(status, sh);
+	EXPECT_EQ(1, sh->stage);
+	EXPECT_EQ(sh->val[1] * (long)MiB, sh->val[0]);
+	shared_free(sh);
+}
+
+enum file_op {
+	FOP_OPEN, FOP_DUP, FOP_PIPE, FOP_SOCKETPAIR, FOP_ACCEPT,
+	FOP_SCM_RIGHTS, FOP_EVENTFD,
+};
+
+/* A file quota equal to the usage, then @op adds a descriptor. */
+static int files_over_child(struct shared *sh, void *arg)
+{
+	const long op = (long)arg;
+	struct per_proc_resource st;
+	int sv[2], l = -1, c = -1;
+	long f;
+
+	if (op == FOP_ACCEPT)
+		CHILD_CHECK(sh, (l = unix_listener(&c)) >= 0);
+	if (op == FOP_SCM_RIGHTS) {
+		CHILD_CHECK(sh, socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+		CHILD_CHECK(sh, send_fd(sv[0], 0) == 0);
+	}
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	f = (long)st.openfile_count;
+	/* Two-descriptor calls: the first fits, the second is over. */
+	if (op == FOP_PIPE || op == FOP_SOCKETPAIR)
+		f++;
+	CHILD_CHECK(sh, rt_cap(getpid(), -1, f) == 0);
+	sh->stage = 1;
+	switch (op) {
+	case FOP_OPEN:
+		CHILD_CHECK(sh, open("/", O_RDONLY | O_DIRECTORY) >= 0);
+		break;
+	case FOP_DUP:
+		CHILD_CHECK(sh, dup(0) >= 0);
+		break;
+	case FOP_PIPE:
+		CHILD_CHECK(sh, pipe(sv) == 0);
+		break;
+	case FOP_SOCKETPAIR:
+		CHILD_CHECK(sh, socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+		break;
+	case FOP_ACCEPT:
+		CHILD_CHECK(sh, accept(l, NULL, NULL) >= 0);
+		break;
+	case FOP_SCM_RIGHTS:
+		CHILD_CHECK(sh, recv_fd(sv[1]) >= 0);
+		break;
+	case FOP_EVENTFD:
+		CHILD_CHECK(sh, eventfd(0, 0) >= 0);
+		break;
+	}
+	sh->stage = 2;
+	return 0;
+}
+
+static void files_over_test(struct __test_metadata *_metadata, long op)
+{
+	struct shared *sh;
+	int status;
+
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(files_over_child, sh, (void *)op);
+	EXPECT_KILLED(status, sh);
+	EXPECT_EQ(1, sh->stage);
+	shared_free(sh);
+}
+
+TEST(enforce_files_open)
+{
+	REQUIRE_RESTRACK();
+	files_over_test(_metadata, FOP_OPEN);
+}
+
+TEST(enforce_files_dup)
+{
+	REQUIRE_RESTRACK();
+	files_over_test(_metadata, FOP_DUP);
+}
+
+TEST(enforce_files_pipe)
+{
+	REQUIRE_RESTRACK();
+	files_over_test(_metadata, FOP_PIPE);
+}
+
+TEST(enforce_files_socketpair)
+{
+	REQUIRE_RESTRACK();
+	files_over_test(_metadata, FOP_SOCKETPAIR);
+}
+
+TEST(enforce_files_accept)
+{
+	REQUIRE_RESTRACK();
+	files_over_test(_metadata, FOP_ACCEPT);
+}
+
+TEST(enforce_files_scm_rights)
+{
+	REQUIRE_RESTRACK();
+	files_over_test(_metadata, FOP_SCM_RIGHTS);
+}
+
+TEST(enforce_files_eventfd)
+{
+	REQUIRE_RESTRACK();
+	files_over_test(_metadata, FOP_EVENTFD);
+}
+
+/* Quota = usage + 2: two more opens are fine, the third kills. */
+static int files_at_quota_child(struct shared *sh, void *arg)
+{
+	struct per_proc_resource st;
+
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	sh->val[1] = (long)st.openfile_count + 2;
+	CHILD_CHECK(sh, rt_cap(getpid(), -1, sh->val[1]) == 0);
+	CHILD_CHECK(sh, eventfd(0, 0) >= 0);
+	CHILD_CHECK(sh, eventfd(0, 0) >= 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	sh->val[0] = (long)st.openfile_count;
+	sh->stage = 1;
+	eventfd(0, 0);
+	sh->stage = 2;
+	return 0;
+}
+
+TEST(enforce_files_exactly_at_quota)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(files_at_quota_child, sh, NULL);
+	EXPECT_KILLED(status, sh);
+	EXPECT_EQ(1, sh->stage);
+	EXPECT_EQ(sh->val[1], sh->val[0]);
+	shared_free(sh);
+}
+
+/* A quota below the current usage kills the caller at once. */
+static int below_usage_child(struct shared *sh, void *arg)
+{
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	sh->stage = 1;
+	if ((long)arg == 'h')
+		rt_cap(getpid(), 0, -1);
+	else
+		rt_cap(getpid(), -1, 0);	/* 0,1,2 at least are open */
+	sh->stage = 2;
+	return 0;
+}
+
+TEST(enforce_heap_quota_below_usage_kills_self)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(below_usage_child, sh, (void *)(long)'h');
+	EXPECT_KILLED(status, sh);
+	EXPECT_EQ(1, sh->stage);
+	shared_free(sh);
+}
+
+TEST(enforce_file_quota_zero_with_open_fds_kills_self)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(below_usage_child, sh, (void *)(long)'f');
+	EXPECT_KILLED(status, sh);
+	EXPECT_EQ(1, sh->stage);
+	shared_free(sh);
+}
+
+/* The caller gets 0 and the other process dies. */
+TEST(enforce_quota_below_usage_kills_other)
+{
+	struct per_proc_resource st;
+	struct shared *sh;
+	struct sleeper s1, s2;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	ASSERT_EQ(0, sleeper_start(&s1, SLEEPER_ROOT, NULL));
+	ASSERT_EQ(0, sleeper_start(&s2, SLEEPER_ROOT, NULL));
+	ASSERT_SYSOK(rt_register(s1.pid));
+	ASSERT_SYSOK(rt_register(s2.pid));
+	ASSERT_FETCH(st, s2.pid);
+	ASSERT_LT(0UL, st.openfile_count);
+	EXPECT_SYSOK(rt_cap(s1.pid, 0, -1));
+	EXPECT_SYSOK(rt_cap(s2.pid, -1, (long)st.openfile_count - 1));
+	status = sleeper_stop(&s1);
+	EXPECT_KILLED(status, sh);
+	status = sleeper_stop(&s2);
+	EXPECT_KILLED(status, sh);
+	shared_free(sh);
+}
+
+/* A quota equal to the usage of another process does not kill it. */
+TEST(enforce_quota_equal_to_usage_spares_other)
+{
+	struct per_proc_resource st;
+	struct sleeper s;
+
+	REQUIRE_RESTRACK();
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	ASSERT_SYSOK(rt_register(s.pid));
+	ASSERT_FETCH(st, s.pid);
+	EXPECT_SYSOK(rt_cap(s.pid, (long)(st.heapsize / MiB) + 1,
+			    (long)st.openfile_count));
+	EXPECT_EQ(0, sleeper_stop(&s));
+}
+
+/* With no descriptor open, a quota of 0 is met; the next open kills. */
+static int zero_files_child(struct shared *sh, void *arg)
+{
+	struct per_proc_resource st;
+
+	close_fds_range(0, ~0U);
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_cap(getpid(), -1, 0) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	sh->val[0] = (long)st.openfile_count;
+	sh->stage = 1;
+	eventfd(0, 0);
+	sh->stage = 2;
+	return 0;
+}
+
+TEST(enforce_file_quota_zero_without_fds)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	sh->val[0] = -1;
+	status = run_child(zero_files_child, sh, NULL);
+	EXPECT_KILLED(status, sh);
+	EXPECT_EQ(1, sh->stage);
+	EXPECT_EQ(0L, sh->val[0]);
+	shared_free(sh);
+}
+
+/* A thread crosses the heap quota: the whole process dies. */
+struct mt_ctx {
+	struct shared *sh;
+	int go;
+	int block;
+	long mib;
+};
+
+static void *mt_blocker(void *p)
+{
+	struct mt_ctx *c = p;
+	char ch;
+
+	while (read(c->block, &ch, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void *mt_allocator(void *p)
+{
+	struct mt_ctx *c = p;
+	char ch;
+
+	if (read(c->go, &ch, 1) != 1)
+		return NULL;
+	alloc_mib(c->mib);
+	c->sh->stage = 3;
+	return NULL;
+}
+
+static int mt_child(struct shared *sh, void *arg)
+{
+	struct per_proc_resource st;
+	struct mt_ctx ctx = { .sh = sh };
+	int go[2], block[2];
+	pthread_t t1, t2;
+	long q;
+
+	CHILD_CHECK(sh, pipe(go) == 0 && pipe(block) == 0);
+	ctx.go = go[0];
+	ctx.block = block[0];
+	CHILD_CHECK(sh, pthread_create(&t1, NULL, mt_blocker, &ctx) == 0);
+	CHILD_CHECK(sh, pthread_create(&t2, NULL, mt_allocator, &ctx) == 0);
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	q = (long)(st.heapsize / MiB) + 2;
+	ctx.mib = q + 8;
+	CHILD_CHECK(sh, rt_cap(getpid(), q, -1) == 0);
+	sh->stage = 1;
+	CHILD_CHECK(sh, write(go[1], "g", 1) == 1);
+	pthread_join(t2, NULL);
+	sh->stage = 2;
+	return 0;
+}
+
+TEST(enforce_multithreaded_process_dies_whole)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(mt_child, sh, NULL);
+	EXPECT_KILLED(status, sh);
+	EXPECT_EQ(1, sh->stage);
+	shared_free(sh);
+}
+
+/* =====================================================================
+ * Permissions.  Unprivileged = uid/gid 65534, no capabilities.
+ */
+
+/* Every call from an unprivileged process on @arg (a root process). */
+static int unpriv_on_target_child(struct shared *sh, void *arg)
+{
+	const pid_t target = (pid_t)(long)arg;
+	struct per_proc_resource st;
+
+	if (become_nobody()) {
+		sh->skip = 1;
+		sh->fail_errno = errno;
+		return 0;
+	}
+	STEP(sh, 0, rt_register(target));
+	STEP(sh, 1, rt_fetch(&st, target));
+	STEP(sh, 2, rt_fetch(NULL, target));
+	STEP(sh, 3, rt_cap(target, 1, 1));
+	STEP(sh, 4, rt_cap(target, -1, -1));
+	STEP(sh, 5, rt_reset(target));
+	STEP(sh, 6, rt_deregister(target));
+	return 0;
+}
+
+static void unpriv_on_root_test(struct __test_metadata *_metadata,
+				bool tracked, bool limited)
+{
+	struct per_proc_resource a, b;
+	struct shared *sh;
+	int status, i;
+
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	if (tracked)
+		ASSERT_SYSOK(rt_register(getpid()));
+	if (limited)
+		ASSERT_SYSOK(rt_cap(getpid(), 1L << 20, 1L << 20));
+	if (tracked)
+		ASSERT_FETCH(a, getpid());
+	status = run_child(unpriv_on_target_child, sh, (void *)(long)getpid());
+	if (sh->skip)
+		SKIP(return, "cannot switch to uid 65534: %s",
+		     strerror(sh->fail_errno));
+	EXPECT_CHILD_OK(status, sh);
+	/* EPERM before EEXIST, ENOENT and EFAULT. */
+	for (i = 0; i <= 6; i++)
+		EXPECT_STEP_ERRNO(sh, i, EPERM);
+	if (tracked) {
+		/* Nothing changed: still tracked, and root can still act. */
+		ASSERT_FETCH(b, getpid());
+		EXPECT_EQ(a.pid, b.pid);
+		EXPECT_SYSOK(rt_deregister(getpid()));
+	} else {
+		EXPECT_ERRNO(ENOENT, rt_fetch(&a, getpid()));
+	}
+	shared_free(sh);
+}
+
+TEST(perm_unpriv_on_untracked_root_process)
+{
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	unpriv_on_root_test(_metadata, false, false);
+}
+
+TEST(perm_unpriv_on_tracked_root_process)
+{
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	unpriv_on_root_test(_metadata, true, false);
+}
+
+TEST(perm_unpriv_on_limited_root_process)
+{
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	unpriv_on_root_test(_metadata, true, true);
+}
+
+/* The init/kthread EINVAL of register comes before EPERM. */
+static int unpriv_init_child(struct shared *sh, void *arg)
+{
+	if (become_nobody()) {
+		sh->skip = 1;
+		sh->fail_errno = errno;
+		return 0;
+	}
+	STEP(sh, 0, rt_register(1));
+	if (arg)
+		STEP(sh, 1, rt_register(2));
+	return 0;
+}
+
+TEST(perm_unpriv_register_init_and_kthread_einval)
+{
+	struct shared *sh;
+	bool kthread;
+	int status;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	kthread = is_kthread(2);
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(unpriv_init_child, sh, kthread ? (void *)1L : NULL);
+	if (sh->skip)
+		SKIP(return, "cannot switch to uid 65534");
+	EXPECT_CHILD_OK(status, sh);
+	EXPECT_STEP_ERRNO(sh, 0, EINVAL);
+	if (kthread)
+		EXPECT_STEP_ERRNO(sh, 1, EINVAL);
+	shared_free(sh);
+}
+
+/* An unprivileged process may track and lower, but not lift, its quotas. */
+static int unpriv_self_child(struct shared *sh, void *arg)
+{
+	struct per_proc_resource st;
+	long q, f;
+
+	if (become_nobody()) {
+		sh->skip = 1;
+		return 0;
+	}
+	STEP(sh, 0, rt_register(getpid()));
+	STEP(sh, 1, rt_fetch(&st, getpid()));
+	q = (long)(st.heapsize / MiB) + 8;
+	f = (long)st.openfile_count + 8;
+	STEP(sh, 2, rt_cap(getpid(), q, f));		/* from unlimited */
+	STEP(sh, 3, rt_cap(getpid(), q, f));		/* same values */
+	STEP(sh, 4, rt_cap(getpid(), q - 1, f - 1));	/* lower both */
+	STEP(sh, 5, rt_cap(getpid(), q, f - 1));	/* raise heap */
+	STEP(sh, 6, rt_cap(getpid(), q - 1, f));	/* raise files */
+	STEP(sh, 7, rt_cap(getpid(), -1, f - 1));	/* lift heap */
+	STEP(sh, 8, rt_cap(getpid(), q - 1, -1));	/* lift files */
+	STEP(sh, 9, rt_cap(getpid(), -1, -1));
+	STEP(sh, 10, rt_reset(getpid()));
+	STEP(sh, 11, rt_deregister(getpid()));
+	STEP(sh, 12, rt_fetch(&st, getpid()));
+	STEP(sh, 13, rt_cap(getpid(), q - 2, f - 2));
+	return 0;
+}
+
+TEST(perm_unpriv_self_may_lower_not_lift)
+{
+	struct shared *sh;
+	int status, i;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(unpriv_self_child, sh, NULL);
+	if (sh->skip)
+		SKIP(return, "cannot switch to uid 65534");
+	EXPECT_CHILD_OK(status, sh);
+	for (i = 0; i <= 4; i++)
+		EXPECT_STEP_OK(sh, i);
+	for (i = 5; i <= 11; i++)
+		EXPECT_STEP_ERRNO(sh, i, EPERM);
+	EXPECT_STEP_OK(sh, 12);
+	EXPECT_STEP_OK(sh, 13);
+	shared_free(sh);
+}
+
+/* Without a quota, reset and deregister need no privilege. */
+static int unpriv_unlimited_child(struct shared *sh, void *arg)
+{
+	struct per_proc_resource st;
+
+	if (become_nobody()) {
+		sh->skip = 1;
+		return 0;
+	}
+	STEP(sh, 0, rt_register(getpid()));
+	STEP(sh, 1, rt_cap(getpid(), -1, -1));
+	STEP(sh, 2, rt_reset(getpid()));
+	STEP(sh, 3, rt_deregister(getpid()));
+	STEP(sh, 4, rt_fetch(&st, getpid()));
+	/* Untracked: ENOENT, not EPERM. */
+	STEP(sh, 5, rt_cap(getpid(), 10, 10));
+	STEP(sh, 6, rt_reset(getpid()));
+	STEP(sh, 7, rt_register(getpid()));
+	return 0;
+}
+
+TEST(perm_unpriv_self_unlimited)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(unpriv_unlimited_child, sh, NULL);
+	if (sh->skip)
+		SKIP(return, "cannot switch to uid 65534");
+	EXPECT_CHILD_OK(status, sh);
+	EXPECT_STEP_OK(sh, 0);
+	EXPECT_STEP_OK(sh, 1);
+	EXPECT_STEP_OK(sh, 2);
+	EXPECT_STEP_OK(sh, 3);
+	EXPECT_STEP_ERRNO(sh, 4, ENOENT);
+	EXPECT_STEP_ERRNO(sh, 5, ENOENT);
+	EXPECT_STEP_ERRNO(sh, 6, ENOENT);
+	EXPECT_STEP_OK(sh, 7);
+	shared_free(sh);
+}
+
+/* A refused raise sets neither quota (a heap or file quota of 0 would kill). */
+static int unpriv_partial_child(struct shared *sh, void *arg)
+{
+	struct per_proc_resource st;
+	long q, f;
+
+	if (become_nobody()) {
+		sh->skip = 1;
+		return 0;
+	}
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	q = (long)(st.heapsize / MiB) + 8;
+	f = (long)st.openfile_count + 8;
+	CHILD_CHECK(sh, rt_cap(getpid(), q, f) == 0);
+	STEP(sh, 0, rt_cap(getpid(), 0, f + 1));
+	STEP(sh, 1, rt_cap(getpid(), q + 1, 0));
+	STEP(sh, 2, rt_cap(getpid(), 0, -1));
+	STEP(sh, 3, rt_cap(getpid(), -1, 0));
+	sh->stage = 1;
+	return 0;
+}
+
+TEST(perm_unpriv_refused_raise_changes_nothing)
+{
+	struct shared *sh;
+	int status, i;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(unpriv_partial_child, sh, NULL);
+	if (sh->skip)
+		SKIP(return, "cannot switch to uid 65534");
+	EXPECT_CHILD_OK(status, sh);
+	for (i = 0; i <= 3; i++)
+		EXPECT_STEP_ERRNO(sh, i, EPERM);
+	EXPECT_EQ(1, sh->stage);
+	shared_free(sh);
+}
+
+/* Refused reset/deregister leave the quota in force. */
+static int unpriv_reset_child(struct shared *sh, void *arg)
+{
+	struct per_proc_resource st;
+	long q;
+
+	if (become_nobody()) {
+		sh->skip = 1;
+		return 0;
+	}
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	q = (long)(st.heapsize / MiB) + 2;
+	CHILD_CHECK(sh, rt_cap(getpid(), q, -1) == 0);
+	STEP(sh, 0, rt_reset(getpid()));
+	STEP(sh, 1, rt_deregister(getpid()));
+	sh->stage = 1;
+	alloc_mib(q + 8);
+	sh->stage = 2;
+	return 0;
+}
+
+TEST(perm_unpriv_refused_reset_keeps_quota)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(unpriv_reset_child, sh, NULL);
+	if (sh->skip)
+		SKIP(return, "cannot switch to uid 65534");
+	EXPECT_STEP_ERRNO(sh, 0, EPERM);
+	EXPECT_STEP_ERRNO(sh, 1, EPERM);
+	EXPECT_KILLED(status, sh);
+	EXPECT_EQ(1, sh->stage);
+	shared_free(sh);
+}
+
+/* Two processes of one uid manage each other (but cannot lift limits). */
+struct two_pids {
+	pid_t a;
+	pid_t b;
+};
+
+static int same_uid_child(struct shared *sh, void *arg)
+{
+	const struct two_pids *t = arg;
+	struct per_proc_resource st;
+	long q, f;
+
+	if (become_nobody()) {
+		sh->skip = 1;
+		return 0;
+	}
+	memset(&st, 0, sizeof(st));
+	STEP(sh, 0, rt_register(t->a));
+	STEP(sh, 1, rt_fetch(&st, t->a));
+	sh->val[0] = st.pid;
+	q = (long)(st.heapsize / MiB) + 8;
+	f = (long)st.openfile_count + 8;
+	STEP(sh, 2, rt_cap(t->a, q, f));
+	STEP(sh, 3, rt_cap(t->a, q - 1, f - 1));
+	STEP(sh, 4, rt_cap(t->a, q, f - 1));
+	STEP(sh, 5, rt_reset(t->a));
+	STEP(sh, 6, rt_deregister(t->a));
+	/* Unlimited: the full cycle. */
+	STEP(sh, 7, rt_register(t->b));
+	STEP(sh, 8, rt_fetch(&st, t->b));
+	STEP(sh, 9, rt_reset(t->b));
+	STEP(sh, 10, rt_deregister(t->b));
+	STEP(sh, 11, rt_fetch(&st, t->b));
+	return 0;
+}
+
+TEST(perm_same_uid_manage_each_other)
+{
+	struct sleeper sa, sb;
+	struct shared *sh;
+	struct two_pids t;
+	int status, i;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	ASSERT_EQ(0, sleeper_start(&sa, SLEEPER_NOBODY, NULL));
+	ASSERT_EQ(0, sleeper_start(&sb, SLEEPER_NOBODY, NULL));
+	t.a = sa.pid;
+	t.b = sb.pid;
+	status = run_child(same_uid_child, sh, &t);
+	if (sh->skip)
+		SKIP(return, "cannot switch to uid 65534");
+	EXPECT_CHILD_OK(status, sh);
+	for (i = 0; i <= 3; i++)
+		EXPECT_STEP_OK(sh, i);
+	EXPECT_EQ((long)sa.pid, sh->val[0]);
+	for (i = 4; i <= 6; i++)
+		EXPECT_STEP_ERRNO(sh, i, EPERM);
+	for (i = 7; i <= 10; i++)
+		EXPECT_STEP_OK(sh, i);
+	EXPECT_STEP_ERRNO(sh, 11, ENOENT);
+	/* The quota is real; root may lift it. */
+	EXPECT_SYSOK(rt_deregister(sa.pid));
+	EXPECT_EQ(0, sleeper_stop(&sa));
+	EXPECT_EQ(0, sleeper_stop(&sb));
+	shared_free(sh);
+}
+
+/* Same uid but another gid, or a saved uid of 0: not manageable. */
+static int unpriv_mismatch_child(struct shared *sh, void *arg)
+{
+	const pid_t target = (pid_t)(long)arg;
+	struct per_proc_resource st;
+
+	if (become_nobody()) {
+		sh->skip = 1;
+		return 0;
+	}
+	STEP(sh, 0, rt_register(target));
+	STEP(sh, 1, rt_fetch(&st, target));
+	STEP(sh, 2, rt_cap(target, 1, 1));
+	STEP(sh, 3, rt_reset(target));
+	STEP(sh, 4, rt_deregister(target));
+	return 0;
+}
+
+static void mismatch_test(struct __test_metadata *_metadata,
+			  enum sleeper_kind kind)
+{
+	struct sleeper s;
+	struct shared *sh;
+	int status, i;
+
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	ASSERT_EQ(0, sleeper_start(&s, kind, NULL));
+	/* Tracked by root, so that ENOENT cannot hide the EPERM. */
+	ASSERT_SYSOK(rt_register(s.pid));
+	status = run_child(unpriv_mismatch_child, sh, (void *)(long)s.pid);
+	if (sh->skip) {
+		sleeper_stop(&s);
+		SKIP(return, "cannot switch to uid 65534");
+	}
+	EXPECT_CHILD_OK(status, sh);
+	for (i = 0; i <= 4; i++)
+		EXPECT_STEP_ERRNO(sh, i, EPERM);
+	EXPECT_EQ(0, sleeper_stop(&s));
+	shared_free(sh);
+}
+
+TEST(perm_other_gid_eperm)
+{
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	mismatch_test(_metadata, SLEEPER_NOBODY_OTHER_GID);
+}
+
+TEST(perm_root_saved_uid_eperm)
+{
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	mismatch_test(_metadata, SLEEPER_NOBODY_ROOT_SUID);
+}
+
+/* Root without CAP_SYS_RESOURCE manages root processes but lifts nothing. */
+static int nocap_child(struct shared *sh, void *arg)
+{
+	const pid_t other = (pid_t)(long)arg;
+	struct per_proc_resource st;
+	long q, f;
+
+	if (drop_cap_sys_resource()) {
+		sh->skip = 1;
+		sh->fail_errno = errno;
+		return 0;
+	}
+	STEP(sh, 0, rt_register(getpid()));
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	q = (long)(st.heapsize / MiB) + 8;
+	f = (long)st.openfile_count + 8;
+	STEP(sh, 1, rt_cap(getpid(), q, f));
+	STEP(sh, 2, rt_cap(getpid(), q + 1, f));
+	STEP(sh, 3, rt_cap(getpid(), q, -1));
+	STEP(sh, 4, rt_reset(getpid()));
+	STEP(sh, 5, rt_deregister(getpid()));
+	STEP(sh, 6, rt_cap(getpid(), q - 1, f - 1));
+
+	STEP(sh, 7, rt_register(other));
+	STEP(sh, 8, rt_fetch(&st, other));
+	q = (long)(st.heapsize / MiB) + 8;
+	f = (long)st.openfile_count + 8;
+	STEP(sh, 9, rt_cap(other, q, f));
+	STEP(sh, 10, rt_cap(other, q, f + 1));
+	STEP(sh, 11, rt_reset(other));
+	STEP(sh, 12, rt_deregister(other));
+	return 0;
+}
+
+TEST(perm_root_without_cap_sys_resource)
+{
+	struct shared *sh;
+	struct sleeper s;
+	int status, i;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	status = run_child(nocap_child, sh, (void *)(long)s.pid);
+	if (sh->skip) {
+		sleeper_stop(&s);
+		SKIP(return, "cannot drop CAP_SYS_RESOURCE: %s",
+		     strerror(sh->fail_errno));
+	}
+	EXPECT_CHILD_OK(status, sh);
+	EXPECT_STEP_OK(sh, 0);
+	EXPECT_STEP_OK(sh, 1);
+	for (i = 2; i <= 5; i++)
+		EXPECT_STEP_ERRNO(sh, i, EPERM);
+	EXPECT_STEP_OK(sh, 6);
+	EXPECT_STEP_OK(sh, 7);
+	EXPECT_STEP_OK(sh, 8);
+	EXPECT_STEP_OK(sh, 9);
+	for (i = 10; i <= 12; i++)
+		EXPECT_STEP_ERRNO(sh, i, EPERM);
+	/* Root with the capability lifts it. */
+	EXPECT_SYSOK(rt_reset(s.pid));
+	EXPECT_SYSOK(rt_deregister(s.pid));
+	EXPECT_EQ(0, sleeper_stop(&s));
+	shared_free(sh);
+}
+
+/* Root (CAP_SYS_RESOURCE) manages another uid's process fully. */
+TEST(perm_root_manages_other_uid)
+{
+	struct per_proc_resource st;
+	struct sleeper s;
+	long q, f;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_NOBODY, NULL));
+	EXPECT_SYSOK(rt_register(s.pid));
+	ASSERT_FETCH(st, s.pid);
+	EXPECT_EQ(s.pid, st.pid);
+	q = (long)(st.heapsize / MiB) + 8;
+	f = (long)st.openfile_count + 8;
+	EXPECT_SYSOK(rt_cap(s.pid, q, f));
+	EXPECT_SYSOK(rt_cap(s.pid, q + 100, f + 100));
+	EXPECT_SYSOK(rt_cap(s.pid, -1, f));
+	EXPECT_SYSOK(rt_reset(s.pid));
+	EXPECT_SYSOK(rt_cap(s.pid, q, f));
+	EXPECT_SYSOK(rt_deregister(s.pid));
+	EXPECT_ERRNO(ENOENT, rt_fetch(&st, s.pid));
+	EXPECT_EQ(0, sleeper_stop(&s));
+}
+
+/* =====================================================================
+ * /proc/tracker_status (tracker module).
+ */
+static char status_buf[1 << 17];
+
+TEST(status_header_and_format)
+{
+	struct status_line line;
+	char comm[64];
+	size_t hlen = strlen(STATUS_HEADER);
+
+	REQUIRE_RESTRACK();
+	REQUIRE_STATUS();
+	ASSERT_SYSOK(rt_register(getpid()));
+	ASSERT_LT(0, status_read(status_buf, sizeof(status_buf)));
+	EXPECT_EQ(0, strncmp(status_buf, STATUS_HEADER, hlen))
+		TH_LOG("header: %.80s", status_buf);
+	EXPECT_EQ('\n', status_buf[hlen]);
+	/* Every line parses; ours is there, running, with our comm. */
+	ASSERT_EQ(1, status_find(status_buf, getpid(), &line))
+		TH_LOG("no line for %d (or a malformed line)", (int)getpid());
+	EXPECT_EQ((int)'R', (int)line.state);
+	ASSERT_TRUE(proc_comm(getpid(), comm, sizeof(comm)));
+	EXPECT_STREQ(comm, line.comm);
+	EXPECT_EQ(-1L, line.heap_quota_mb);
+	EXPECT_EQ(-1L, line.file_quota);
+}
+
+TEST(status_fields_agree_with_fetch)
+{
+	struct per_proc_resource a, b;
+	struct status_line line;
+	struct sleeper s;
+	char comm[64];
+
+	REQUIRE_RESTRACK();
+	REQUIRE_STATUS();
+	/* A comm with spaces: COMM is the rest of the line. */
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, "rt status kid"));
+	ASSERT_SYSOK(rt_register(s.pid));
+	ASSERT_SYSOK(rt_cap(s.pid, 512, 77));
+	ASSERT_FETCH(a, s.pid);
+	ASSERT_LT(0, status_read(status_buf, sizeof(status_buf)));
+	ASSERT_FETCH(b, s.pid);
+	EXPECT_SAME_USAGE(a, b);
+	ASSERT_EQ(1, status_find(status_buf, s.pid, &line));
+	EXPECT_EQ((long)s.pid, line.pid);
+	EXPECT_EQ(a.heapsize, line.heap);
+	EXPECT_EQ(a.openfile_count, line.files);
+	EXPECT_EQ(512L, line.heap_quota_mb);
+	EXPECT_EQ(77L, line.file_quota);
+	EXPECT_EQ((int)'S', (int)line.state);
+	EXPECT_EQ((int)proc_state(s.pid), (int)line.state);
+	EXPECT_STREQ("rt status kid", line.comm);
+	ASSERT_TRUE(proc_comm(s.pid, comm, sizeof(comm)));
+	EXPECT_STREQ(comm, line.comm);
+	EXPECT_EQ(0, sleeper_stop(&s));
+}
+
+TEST(status_unlimited_is_minus_one)
+{
+	struct status_line line;
+	struct sleeper s;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_STATUS();
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	ASSERT_SYSOK(rt_register(s.pid));
+	ASSERT_SYSOK(rt_cap(s.pid, 300, -1));
+	ASSERT_LT(0, status_read(status_buf, sizeof(status_buf)));
+	ASSERT_EQ(1, status_find(status_buf, s.pid, &line));
+	EXPECT_EQ(300L, line.heap_quota_mb);
+	EXPECT_EQ(-1L, line.file_quota);
+	ASSERT_SYSOK(rt_reset(s.pid));
+	ASSERT_LT(0, status_read(status_buf, sizeof(status_buf)));
+	ASSERT_EQ(1, status_find(status_buf, s.pid, &line));
+	EXPECT_EQ(-1L, line.heap_quota_mb);
+	EXPECT_EQ(-1L, line.file_quota);
+	EXPECT_EQ(0, sleeper_stop(&s));
+}
+
+/* Failed calls leave the quotas as they were. */
+TEST(status_failed_calls_change_nothing)
+{
+	struct status_line line;
+	struct sleeper s;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_STATUS();
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	ASSERT_SYSOK(rt_register(s.pid));
+	ASSERT_SYSOK(rt_cap(s.pid, 50, 40));
+	EXPECT_ERRNO(EINVAL, rt_cap(s.pid, 10, -2));
+	EXPECT_ERRNO(EINVAL, rt_cap(s.pid, -2, 10));
+	EXPECT_ERRNO(EINVAL, rt_cap(s.pid, LONG_MAX, 10));
+	EXPECT_ERRNO(EEXIST, rt_register(s.pid));
+	ASSERT_LT(0, status_read(status_buf, sizeof(status_buf)));
+	ASSERT_EQ(1, status_find(status_buf, s.pid, &line));
+	EXPECT_EQ(50L, line.heap_quota_mb);
+	EXPECT_EQ(40L, line.file_quota);
+	EXPECT_EQ(0, sleeper_stop(&s));
+}
+
+TEST(status_gone_after_deregister)
+{
+	struct status_line line;
+	struct sleeper s;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_STATUS();
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	ASSERT_SYSOK(rt_register(s.pid));
+	ASSERT_LT(0, status_read(status_buf, sizeof(status_buf)));
+	EXPECT_EQ(1, status_find(status_buf, s.pid, &line));
+	ASSERT_SYSOK(rt_deregister(s.pid));
+	ASSERT_LT(0, status_read(status_buf, sizeof(status_buf)));
+	EXPECT_EQ(0, status_find(status_buf, s.pid, &line));
+	EXPECT_EQ(0, sleeper_stop(&s));
+}
+
+TEST(status_gone_after_exit)
+{
+	struct status_line line;
+	struct sleeper s;
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_STATUS();
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	pid = s.pid;
+	ASSERT_SYSOK(rt_register(pid));
+	ASSERT_SYSOK(rt_cap(pid, 500, 50));
+	EXPECT_EQ(0, sleeper_stop(&s));
+	ASSERT_LT(0, status_read(status_buf, sizeof(status_buf)));
+	EXPECT_EQ(0, status_find(status_buf, pid, &line));
+}
+
+TEST(status_gone_for_zombie)
+{
+	struct status_line line;
+	struct sleeper s;
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_STATUS();
+	ASSERT_EQ(0, sleeper_start(&s, SLEEPER_ROOT, NULL));
+	pid = s.pid;
+	ASSERT_SYSOK(rt_register(pid));
+	ASSERT_EQ(0, sleeper_exit_unreaped(&s));
+	ASSERT_LT(0, status_read(status_buf, sizeof(status_buf)));
+	EXPECT_EQ(0, status_find(status_buf, pid, &line));
+	EXPECT_EQ(0, wait_child(pid));
+}
+
+/* =====================================================================
+ * main: helper modes for exec, else the harness.
+ */
+static int helper_main(int argc, char **argv)
+{
+	struct helper_report r;
+	const char *mode;
+	long arg, i;
+	int wfd;
+	char c;
+
+	if (argc < 5)
+		return 2;
+	mode = argv[2];
+	wfd = atoi(argv[3]);
+	arg = atol(argv[4]);
+	helper_fill(&r);
+	if (write_full(wfd, &r, sizeof(r)))
+		return 3;
+	if (!strcmp(mode, "report")) {
+		if (arg >= 0)
+			while (read((int)arg, &c, 1) < 0 && errno == EINTR)
+				;
+		return 0;
+	}
+	if (!strcmp(mode, "alloc")) {
+		alloc_mib(arg);
+		return 0;
+	}
+	if (!strcmp(mode, "files")) {
+		for (i = 0; i < arg; i++)
+			if (eventfd(0, 0) < 0)
+				return 4;
+		return 0;
+	}
+	return 2;
+}
+
+/* TEST_HARNESS_MAIN, plus the helper modes. */
+#ifdef _CONSTRUCTOR_ORDER_BACKWARD
+/* 6.1 harness: what TEST_HARNESS_MAIN adds besides main(). */
+static void __attribute__((constructor)) __constructor_order_last(void)
+{
+	if (!__constructor_order)
+		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
+}
+#endif
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], HELPER_ARG))
+		return helper_main(argc, argv);
+	return test_harness_run(argc, argv);
 }

@@ -79,25 +79,27 @@ void restrack_usage(struct task_struct *task, unsigned long *heap,
 	task_unlock(t);
 }
 
+/* Send SIGKILL to @task's process, with the OOM killer's kind of log line. */
 static void restrack_kill(struct task_struct *task, const char *what,
-			  unsigned long usage, long quota, const char *unit)
+			  unsigned long usage, const char *usage_unit,
+			  long quota, const char *quota_unit)
 {
-	pr_warn_ratelimited("Killed process %d (%s): %s %lu over quota %ld%s\n",
-			    task_tgid_nr(task), task->comm, what, usage, quota,
-			    unit);
+	pr_warn_ratelimited("Killed process %d (%s): %s %lu%s over quota %ld%s\n",
+			    task_tgid_nr(task), task->comm, what, usage,
+			    usage_unit, quota, quota_unit);
 	do_send_sig_info(SIGKILL, SEND_SIG_PRIV, task, PIDTYPE_TGID);
 }
 
 static void restrack_kill_heap(struct task_struct *task, unsigned long heap,
 			       long quota_mb)
 {
-	restrack_kill(task, "heap bytes", heap, quota_mb, " MiB");
+	restrack_kill(task, "heap", heap, " bytes", quota_mb, " MiB");
 }
 
 static void restrack_kill_files(struct task_struct *task, unsigned long files,
 				long quota)
 {
-	restrack_kill(task, "open files", files, quota, "");
+	restrack_kill(task, "files", files, "", quota, "");
 }
 
 void __restrack_heap_grew(struct mm_struct *mm)
@@ -307,11 +309,11 @@ int restrack_register(struct task_struct *task)
 		static_branch_enable(&restrack_active);
 
 	spin_lock(&restrack_lock);
-	if (!atomic_read(&sig->live))
+	if (!atomic_read(&sig->live)) {
 		err = -ESRCH;
-	else if (restrack_entry_locked(sig))
+	} else if (restrack_entry_locked(sig)) {
 		err = -EEXIST;
-	else {
+	} else {
 		rcu_assign_pointer(sig->restrack, e);
 		list_add_tail_rcu(&e->node, &restrack_list);
 	}

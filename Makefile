@@ -1,0 +1,49 @@
+# restrack: per-process heap and open-file quotas for Linux 6.1 and 6.12.
+# 'make help' lists the targets.
+
+KVER ?= 6.1
+ARCH ?= $(shell uname -m | sed -e 's/aarch64/arm64/')
+SERIES ?= 6.1 6.12
+ARCHES ?= x86_64 arm64
+
+export SERIES ARCHES
+
+.PHONY: help check deps kernel kernels vm-run patches lint clean
+
+help:
+	@echo 'restrack targets:'
+	@echo '  make check                 build the four test kernels, boot each in QEMU and run'
+	@echo '                             the guest suite with and without the modules; lint;'
+	@echo '                             ends with "N passed, N failed"'
+	@echo '  make deps                  install the build and test dependencies (apt)'
+	@echo '  make kernel KVER= ARCH=    build one test kernel and its modules into build/obj/'
+	@echo '  make kernels               build all four test kernels'
+	@echo '  make vm-run KVER= ARCH= PROG=static-binary [MODULES=1]'
+	@echo '                             boot a test kernel with PROG run as root; exit with its status'
+	@echo '  make patches               write out/patches/<series>/res_usage.patch'
+	@echo '  make clean                 remove build/ and out/'
+	@echo 'Variables: KVER=$(KVER) ARCH=$(ARCH) SERIES="$(SERIES)" ARCHES="$(ARCHES)" KSRC=<tree or tarball>'
+
+check:
+	scripts/check.sh
+
+deps:
+	scripts/install-deps.sh
+
+kernel: deps
+	scripts/build-test-kernel.sh $(KVER) $(ARCH)
+
+kernels: deps
+	set -e; for s in $(SERIES); do for a in $(ARCHES); do \
+		scripts/build-test-kernel.sh $$s $$a; done; done
+
+vm-run:
+	@test -n "$(PROG)" || { echo 'make vm-run: give PROG=path/to/static-binary' >&2; exit 2; }
+	@test -f build/obj/$(KVER)-$(ARCH)/.config || scripts/build-test-kernel.sh $(KVER) $(ARCH)
+	scripts/vm-run.sh $(if $(filter 1,$(MODULES)),-m) $(KVER) $(ARCH) $(PROG)
+
+patches:
+	scripts/make-patches.sh $(SERIES)
+
+clean:
+	rm -rf build out
