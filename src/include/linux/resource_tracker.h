@@ -44,13 +44,14 @@ DECLARE_STATIC_KEY_FALSE(restrack_active);
 
 void __restrack_heap_grew(struct mm_struct *mm);
 void __restrack_files_grew(void);
+void __restrack_resume(void);
 
 /**
  * restrack_heap_grew - private writable memory of @mm has grown
  * @mm: the address space whose data_vm went up
  *
- * Kills the current process when @mm is its own and it is over its quota.
- * Called with mmap_lock held, never under a spinlock.
+ * When @mm is current's and over its heap quota, has the quota checked
+ * again on the way back to user mode (restrack_handle_notify_resume()).
  */
 static inline void restrack_heap_grew(struct mm_struct *mm)
 {
@@ -70,6 +71,18 @@ static inline void restrack_files_grew(void)
 		__restrack_files_grew();
 }
 
+/**
+ * restrack_handle_notify_resume - check the heap quota before user mode
+ *
+ * Kills the current process when restrack_heap_grew() found it over its
+ * heap quota and it still is.  Called from resume_user_mode_work().
+ */
+static inline void restrack_handle_notify_resume(void)
+{
+	if (static_branch_unlikely(&restrack_active))
+		__restrack_resume();
+}
+
 void restrack_exit(struct task_struct *tsk);
 int restrack_for_each(int (*fn)(const struct restrack_status *st, void *arg),
 		      void *arg);
@@ -78,6 +91,7 @@ int restrack_for_each(int (*fn)(const struct restrack_status *st, void *arg),
 
 static inline void restrack_heap_grew(struct mm_struct *mm) { }
 static inline void restrack_files_grew(void) { }
+static inline void restrack_handle_notify_resume(void) { }
 static inline void restrack_exit(struct task_struct *tsk) { }
 
 #endif /* CONFIG_RESOURCE_TRACKER */

@@ -21,6 +21,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/rculist.h>
 #include <linux/resource_tracker.h>
+#include <linux/resume_user_mode.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -102,22 +103,44 @@ static void restrack_kill_files(struct task_struct *task, unsigned long files,
 	restrack_kill(task, "files", files, "", quota, "");
 }
 
+/*
+ * The heap may stand over its quota for a moment inside one system call:
+ * mremap() accounts the new place of a moving mapping before it unmaps the
+ * old one.  So the heap hook only marks the process, and the verdict is
+ * given on the way back to user mode, on the final figure; the process never
+ * runs another instruction of its own when it is over.  This is how memcg
+ * enforces memory.high, too.
+ */
 void __restrack_heap_grew(struct mm_struct *mm)
 {
 	struct restrack_entry *e;
-	unsigned long heap = 0;
-	long quota_mb = 0;
-	bool kill = false;
 
 	if (mm != current->mm)
 		return;
 
 	rcu_read_lock();
 	e = rcu_dereference(current->signal->restrack);
-	if (e) {
-		heap = restrack_heap_bytes(mm);
+	if (e && restrack_heap_bytes(mm) > READ_ONCE(e->heap_limit)) {
+		set_bit(RESTRACK_HEAP_CHECK, &e->flags);
+		set_notify_resume(current);
+	}
+	rcu_read_unlock();
+}
+
+void __restrack_resume(void)
+{
+	struct restrack_entry *e;
+	unsigned long heap = 0;
+	long quota_mb = 0;
+	bool kill = false;
+
+	rcu_read_lock();
+	e = rcu_dereference(current->signal->restrack);
+	if (e && current->mm &&
+	    test_and_clear_bit(RESTRACK_HEAP_CHECK, &e->flags)) {
+		heap = restrack_heap_bytes(current->mm);
 		if (heap > READ_ONCE(e->heap_limit) &&
-		    !test_and_set_bit(0, &e->killed)) {
+		    !test_and_set_bit(RESTRACK_KILLED, &e->flags)) {
 			quota_mb = READ_ONCE(e->heap_quota_mb);
 			kill = true;
 		}
@@ -140,7 +163,7 @@ void __restrack_files_grew(void)
 		quota = READ_ONCE(e->file_quota);
 		if (quota >= 0 && current->files) {
 			files = restrack_fd_count(current->files);
-			if (files > quota && !test_and_set_bit(0, &e->killed))
+			if (files > quota && !test_and_set_bit(RESTRACK_KILLED, &e->flags))
 				over = quota;
 		}
 	}

@@ -13,6 +13,11 @@
 struct pid;
 struct task_struct;
 
+enum {
+	RESTRACK_KILLED,
+	RESTRACK_HEAP_CHECK,
+};
+
 /**
  * struct restrack_entry - tracking record of one process
  * @node: link in the list of tracked processes (RCU)
@@ -20,7 +25,8 @@ struct task_struct;
  * @heap_limit: heap quota in bytes, ULONG_MAX for none
  * @heap_quota_mb: heap quota in MiB as set, -1 for none
  * @file_quota: file quota, -1 for none
- * @killed: bit 0 is set once SIGKILL has been sent for a quota
+ * @flags: RESTRACK_KILLED once SIGKILL has been sent for a quota;
+ *	RESTRACK_HEAP_CHECK while a heap check waits for the return to user mode
  * @rcu: frees the record after a grace period
  * @nmi_free: queues the record for freeing when detached in NMI context
  *
@@ -34,7 +40,7 @@ struct restrack_entry {
 	unsigned long heap_limit;
 	long heap_quota_mb;
 	long file_quota;
-	unsigned long killed;
+	unsigned long flags;
 	struct rcu_head rcu;
 	struct llist_node nmi_free;
 };
