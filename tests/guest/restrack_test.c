@@ -3312,6 +3312,160 @@ static void __attribute__((constructor)) __constructor_order_last(void)
 }
 #endif
 
+/*
+ * Identity: a tracked process dies and a new process gets its pid number.
+ * The new one must be untracked and unlimited.  pid_max is lowered so that
+ * the pid counter wraps quickly.
+ */
+TEST(pid_reuse_names_an_untracked_process)
+{
+	char old_max[32], buf[32];
+	struct per_proc_resource st;
+	pid_t victim, p;
+	int i, status, fd;
+	bool found = false;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	ASSERT_GT(read_file("/proc/sys/kernel/pid_max", old_max, sizeof(old_max)), 0);
+
+	/* After a wrap pids restart at 300: make the victim's number higher. */
+	do {
+		victim = fork();
+		ASSERT_GE(victim, 0);
+		if (victim == 0) {
+			pause();
+			_exit(0);
+		}
+		if (victim > 310)
+			break;
+		kill(victim, SIGKILL);
+		waitpid(victim, &status, 0);
+	} while (1);
+	ASSERT_SYSOK(rt_register(victim));
+	ASSERT_SYSOK(rt_cap(victim, 1, 3));
+	ASSERT_EQ(0, kill(victim, SIGKILL));
+	ASSERT_EQ(victim, waitpid(victim, &status, 0));
+
+	/* Pids wrap at pid_max back to 300 and climb to the victim's number. */
+	fd = open("/proc/sys/kernel/pid_max", O_WRONLY);
+	ASSERT_GE(fd, 0);
+	snprintf(buf, sizeof(buf), "%d", victim + 1);
+	ASSERT_GT(write(fd, buf, strlen(buf)), 0);
+
+	for (i = 0; i < 4 * victim && !found; i++) {
+		p = fork();
+		if (p < 0)
+			break;
+		if (p == 0) {
+			if (getpid() == victim)
+				pause();
+			_exit(0);
+		}
+		if (p != victim) {
+			waitpid(p, &status, 0);
+			continue;
+		}
+		found = true;
+		/* Same number, new process: not tracked, no quota. */
+		EXPECT_ERRNO(ENOENT, rt_fetch(&st, p));
+		EXPECT_ERRNO(ENOENT, rt_cap(p, 1, 1));
+		EXPECT_SYSOK(rt_register(p));
+		EXPECT_SYSOK(rt_fetch(&st, p));
+		EXPECT_EQ(p, st.pid);
+		kill(p, SIGKILL);
+		waitpid(p, &status, 0);
+		/* It was not killed by a stale quota before we did. */
+		EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	}
+	ASSERT_GT(write(fd, old_max, strlen(old_max)), 0);
+	close(fd);
+	ASSERT_TRUE(found) TH_LOG("pid %d was not reused in %d forks", victim, i);
+}
+
+/* Load and unload both modules again and again while tracked processes work. */
+static int finit(const char *name)
+{
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/modules/%s.ko", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, "", 0);
+	close(fd);
+	return ret;
+}
+
+static void busy_tracked_child(void)
+{
+	struct per_proc_resource st;
+	int i, fd, status;
+	pid_t p;
+	void *m;
+
+	if (rt_register(getpid()) || rt_cap(getpid(), 256, 256))
+		_exit(10);
+	for (i = 0; i < 400; i++) {
+		m = mmap(NULL, 64 * 1024, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			_exit(11);
+		fd = open("/proc/self/stat", O_RDONLY);
+		if (fd < 0 || rt_fetch(&st, getpid()))
+			_exit(12);
+		close(fd);
+		munmap(m, 64 * 1024);
+		if (i % 20 == 0) {
+			p = fork();
+			if (p == 0) {
+				rt_register(getpid());
+				_exit(0);
+			}
+			waitpid(p, &status, 0);
+		}
+	}
+	_exit(0);
+}
+
+TEST(modules_reload_while_tracked_processes_change)
+{
+	char buf[8192];
+	pid_t kids[4];
+	int round, i, status;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	if (access("/modules/cleanup_kprobe.ko", R_OK) || access(STATUS_PATH, R_OK))
+		SKIP(return, "modules not loaded in this run");
+
+	for (i = 0; i < 4; i++) {
+		kids[i] = fork();
+		ASSERT_GE(kids[i], 0);
+		if (kids[i] == 0)
+			busy_tracked_child();
+	}
+	for (round = 0; round < 10; round++) {
+		ASSERT_EQ(0, syscall(SYS_delete_module, "tracker", O_NONBLOCK))
+			TH_LOG("rmmod tracker: %s", strerror(errno));
+		ASSERT_EQ(0, syscall(SYS_delete_module, "cleanup_kprobe", O_NONBLOCK))
+			TH_LOG("rmmod cleanup_kprobe: %s", strerror(errno));
+		EXPECT_NE(0, access(STATUS_PATH, F_OK));
+		ASSERT_EQ(0, finit("cleanup_kprobe"))
+			TH_LOG("insmod cleanup_kprobe: %s", strerror(errno));
+		ASSERT_EQ(0, finit("tracker"))
+			TH_LOG("insmod tracker: %s", strerror(errno));
+		ASSERT_GT(read_file(STATUS_PATH, buf, sizeof(buf)), 0);
+		EXPECT_EQ(0, strncmp(buf, STATUS_HEADER "\n", strlen(STATUS_HEADER) + 1));
+	}
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(kids[i], waitpid(kids[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("child %d: status 0x%x", i, status);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], HELPER_ARG))
