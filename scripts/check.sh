@@ -75,11 +75,20 @@ run_suite() { # series arch mode(plain|modules) test-binary
 	fi
 }
 
+# The numbers of the five calls as a header defines them, sorted by name.
+syscall_numbers() { # arch, header, include dir
+	echo "#include <$2>" | "$(guest_cc "$1")" -E -dM -I"$3" - |
+		sed -n 's/^#define __NR_\(register\|fetch\|deregister\|resource_cap\|resource_reset\) \([0-9]*\)$/\1=\2/p' |
+		sort | tr '\n' ' '
+}
+
+summary=()
 for series in $series_list; do
 	check_series "$series"
 	for arch in $arch_list; do
 		check_arch "$arch"
 		obj=$RESTRACK_ROOT/build/obj/$series-$arch
+		p0=$passed f0=$failed s0=$skipped
 		start=$SECONDS
 		if ! "$RESTRACK_ROOT/scripts/build-test-kernel.sh" "$series" "$arch" >"$results/build-$series-$arch.log" 2>&1; then
 			tail -40 "$results/build-$series-$arch.log"
@@ -99,8 +108,19 @@ for series in $series_list; do
 			fail "$series/$arch: guest suite compile"
 			continue
 		fi
+		want="deregister=550 fetch=549 register=548 resource_cap=551 resource_reset=552 "
+		asm=$(syscall_numbers "$arch" asm/unistd.h "$obj/usr/include")
+		uapi=$(syscall_numbers "$arch" linux/resource_tracker.h "$obj/usr/include")
+		if [ "$asm" = "$want" ] && [ "$uapi" = "$want" ]; then
+			pass "$series/$arch: installed asm/unistd.h and linux/resource_tracker.h agree: $want"
+		else
+			fail "$series/$arch: syscall numbers: asm/unistd.h '$asm', resource_tracker.h '$uapi', want '$want'"
+		fi
+
+		boot=$SECONDS
 		run_suite "$series" "$arch" plain "$bin"
 		run_suite "$series" "$arch" modules "$bin"
+		summary+=("$series/$arch: $((passed - p0)) passed, $((failed - f0)) failed, $((skipped - s0)) skipped (build $((boot - start)) s, two boots and suites $((SECONDS - boot)) s)")
 	done
 
 	# Style and patch checks, with this series' own checkpatch.
@@ -126,6 +146,8 @@ for series in $series_list; do
 done
 
 echo
+printf '%s\n' "${summary[@]}"
+echo "total time $SECONDS s"
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else

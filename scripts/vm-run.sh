@@ -8,16 +8,19 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	echo "usage: ${0##*/} [-m] [-l LOG] SERIES ARCH PROG" >&2
-	echo "  -m      load the cleanup_kprobe and tracker modules first" >&2
-	echo "  -l LOG  keep the whole console output in LOG" >&2
+	echo "usage: ${0##*/} [-m] [-l LOG] [-f FILE]... SERIES ARCH PROG" >&2
+	echo "  -m       load the cleanup_kprobe and tracker modules first" >&2
+	echo "  -l LOG   keep the whole console output in LOG" >&2
+	echo "  -f FILE  also put FILE (a static program) in the guest's /bin" >&2
 	exit 2
 }
-modules=0 log=
-while getopts ml: opt; do
+modules=0 log='' extra=()
+while getopts ml:f: opt; do
 	case $opt in
 	m) modules=1 ;;
 	l) log=$OPTARG ;;
+	f) [ -f "$OPTARG" ] || die "-f: '$OPTARG' does not exist"
+		extra+=("$OPTARG") ;;
 	*) usage ;;
 	esac
 done
@@ -37,11 +40,15 @@ image=$obj/$(boot_image "$arch")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/root/modules"
+mkdir -p "$work/root/modules" "$work/root/bin"
 "$(guest_cc "$arch")" -static -O2 -Wall -Wextra -Werror \
 	-o "$work/root/init" "$RESTRACK_ROOT/tests/guest/init.c"
 cp "$prog" "$work/root/prog"
 chmod 755 "$work/root/prog"
+for f in "${extra[@]}"; do
+	cp "$f" "$work/root/bin/"
+	chmod 755 "$work/root/bin/${f##*/}"
+done
 if [ "$modules" = 1 ]; then
 	cp "$obj"/modules/*.ko "$work/root/modules/"
 fi

@@ -2,7 +2,7 @@
 /*
  * /init of the test initramfs.
  *
- * Mounts /proc, /sys, /dev and a tmpfs on /tmp; when the kernel command
+ * Mounts /proc, /sys, /dev, /dev/pts and a tmpfs on /tmp; when the kernel command
  * line has restrack.modules=1, loads /modules/cleanup_kprobe.ko and
  * /modules/tracker.ko; runs /prog; unloads the modules again; prints
  *
@@ -124,7 +124,9 @@ int main(void)
 	mount_or_die("proc", "/proc", "proc");
 	mount_or_die("sysfs", "/sys", "sysfs");
 	mount_or_die("devtmpfs", "/dev", "devtmpfs");
+	mount_or_die("devpts", "/dev/pts", "devpts");
 	mount_or_die("tmpfs", "/tmp", "tmpfs");
+	setenv("PATH", "/bin", 1);
 
 	with_modules = cmdline_has("restrack.modules=1");
 	if (with_modules && load_modules())
