@@ -1,10 +1,12 @@
 #!/bin/bash
 # Build the small test kernel of one series and architecture, with the
 # resource tracker, its uapi headers and both helper modules:
-#   build/obj/SERIES-ARCH/{BOOT_IMAGE,usr/include,modules/*.ko}
-# The configuration is tinyconfig merged with config-fragments/restrack.config,
-# test-base.config and test-ARCH.config; RESTRACK=n leaves the tracker out
-# (the baseline kernel of the benchmarks).
+#   build/obj/SERIES-ARCH[-FLAVOUR]/{BOOT_IMAGE,usr/include,modules/*.ko}
+# The configuration is tinyconfig merged with config-fragments/test-base.config,
+# test-ARCH.config and restrack.config.  FLAVOUR=debug adds the kernel's
+# kernel/configs/debug.config and test-debug.config (KASAN, lockdep,
+# kmemleak); FLAVOUR=baseline leaves the tracker out (the benchmarks'
+# reference kernel, built from the same patched source and config).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -12,12 +14,11 @@ set -euo pipefail
 series=$1 arch=$2
 check_series "$series"
 check_arch "$arch"
-restrack=${RESTRACK:-y}
+flavour=${FLAVOUR:-test}
 
 build=$RESTRACK_ROOT/build
 tree=$build/src/$series
-obj=$build/obj/$series-$arch
-[ "$restrack" = y ] || obj=$build/obj/$series-$arch-base
+obj=$(obj_dir "$series" "$arch" "$flavour")
 "$RESTRACK_ROOT/scripts/prepare-tree.sh" "$series" "$tree" "${KSRC:-}"
 
 mkdir -p "$obj"
@@ -30,20 +31,32 @@ kmake() {
 frags=("$RESTRACK_ROOT/config-fragments/test-base.config"
 	"$RESTRACK_ROOT/config-fragments/test-$arch.config"
 	"$RESTRACK_ROOT/config-fragments/restrack.config")
+upstream=()
+if [ "$flavour" = debug ]; then
+	upstream=("$tree/kernel/configs/debug.config")
+	frags+=("$RESTRACK_ROOT/config-fragments/test-debug.config")
+fi
 if [ ! -f "$obj/.config" ] || [ -n "$(find "${frags[@]}" -newer "$obj/.config")" ]; then
-	info "configuring $series $arch"
+	info "configuring $series $arch ($flavour)"
 	kmake tinyconfig >/dev/null
+	# The kernel's own fragment first, so that ours have the last word.
 	KCONFIG_CONFIG=$obj/.config "$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" \
-		"$obj/.config" "${frags[@]}" >"$obj/merge.log"
-	if [ "$restrack" != y ]; then
+		"$obj/.config" "${upstream[@]}" "${frags[@]}" >"$obj/merge.log"
+	if [ "$flavour" = baseline ]; then
 		"$tree/scripts/config" --file "$obj/.config" -d RESOURCE_TRACKER
 	fi
 	kmake olddefconfig
-	# Fail, naming the option, when a fragment asked for what kconfig refused.
-	unset_opts=$(cat "${frags[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=' |
-		if [ "$restrack" = y ]; then cat; else grep -v '^CONFIG_RESOURCE_TRACKER='; fi |
+	# Fail, naming the option, when one of our fragments asked for what
+	# kconfig refused ("# CONFIG_X is not set" lines included).
+	unset_opts=$(cat "${frags[@]}" |
+		grep -E '^(CONFIG_[A-Z0-9_]+=|# CONFIG_[A-Z0-9_]+ is not set)' |
+		if [ "$flavour" = baseline ]; then grep -v 'CONFIG_RESOURCE_TRACKER[ =]'; else cat; fi |
 		while read -r line; do
-			grep -qxF "$line" "$obj/.config" || echo "$line"
+			case $line in
+			"# "*) opt=${line#\# }; opt=${opt%% *}
+				! grep -q "^$opt=" "$obj/.config" || echo "$line" ;;
+			*) grep -qxF "$line" "$obj/.config" || echo "$line" ;;
+			esac
 		done)
 	if [ -n "$unset_opts" ]; then
 		rm -f "$obj/.config"
@@ -51,12 +64,12 @@ if [ ! -f "$obj/.config" ] || [ -n "$(find "${frags[@]}" -newer "$obj/.config")"
 	fi
 fi
 
-info "building $series $arch kernel in $obj"
+info "building $series $arch ($flavour) kernel in $obj"
 start=$SECONDS
 kmake -j"$(nproc)" "$(basename "$(boot_image "$arch")")" modules headers
-info "built $series $arch in $((SECONDS - start)) s"
+info "built $series $arch ($flavour) in $((SECONDS - start)) s"
 
-if [ "$restrack" = y ]; then
+if [ "$flavour" != baseline ]; then
 	rm -rf "$obj/ext" "$obj/modules"
 	mkdir -p "$obj/modules"
 	for m in "$RESTRACK_ROOT"/dkms-modules/*/; do

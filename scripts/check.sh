@@ -3,18 +3,26 @@
 #
 #  host:   shellcheck on every script; checkpatch --strict on every patch,
 #          on the combined res_usage.patch and on every kernel C file; the
-#          combined patch reverse-applies exactly to the patched tree.
+#          combined patch reverse-applies exactly to the patched tree; the
+#          installed uapi headers agree on the syscall numbers.
 #  guest:  for each series and architecture, build the test kernel and both
 #          modules, boot it in QEMU twice (without, then with the modules)
 #          and run the kselftest-harness suite tests/guest/restrack_test.c.
+#  debug:  for each series on DEBUG_ARCHES (x86_64), build the debug kernel
+#          (KASAN, lockdep, PROVE_RCU, DEBUG_VM, kmemleak) and run the suite,
+#          the stress test and the fuzzer on it; any report fails the run.
 #
 # Prints one line per test and per kernel, then "N passed, N failed".
-# SERIES="6.1 6.12" and ARCHES="x86_64 arm64" narrow the run.
+# SERIES="6.1 6.12", ARCHES="x86_64 arm64", DEBUG_ARCHES="x86_64" (or "")
+# narrow the run; FUZZ_CALLS and STRESS_SECONDS size the debug runs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 series_list=${SERIES:-$SERIES_SUPPORTED}
 arch_list=${ARCHES:-$ARCHES_SUPPORTED}
+debug_arch_list=${DEBUG_ARCHES-x86_64}
+fuzz_calls=${FUZZ_CALLS:-1000000}
+stress_seconds=${STRESS_SECONDS:-30}
 results=$RESTRACK_ROOT/build/check
 rm -rf "$results"
 mkdir -p "$results"
@@ -47,34 +55,6 @@ checkpatch() { # tree, what, checkpatch args...
 	fi
 }
 
-# --- one kernel ----------------------------------------------------------
-run_suite() { # series arch mode(plain|modules) test-binary
-	local series=$1 arch=$2 mode=$3 bin=$4 log name rc=0 ntap opts=()
-	log=$results/$series-$arch-$mode.log
-	name="$series/$arch/$mode"
-	[ "$mode" = modules ] && opts=(-m)
-	"$RESTRACK_ROOT/scripts/vm-run.sh" "${opts[@]}" -l "$log" "$series" "$arch" "$bin" >/dev/null 2>&1 || rc=$?
-	ntap=0
-	while read -r line; do
-		ntap=$((ntap + 1))
-		case $line in
-		"ok "*"# SKIP"*) skip "$name: ${line#ok }" ;;
-		"ok "*) pass "$name: ${line#ok }" ;;
-		*) fail "$name: ${line#not ok }" ;;
-		esac
-	done < <(grep -E '^(not )?ok [0-9]+ ' "$log" || true)
-	case $rc in
-	0) ;;
-	124) fail "$name: the guest did not finish in time (see $log)" ;;
-	125) grep -nE 'BUG:|WARNING:|Oops|lockdep|KASAN|stall|Unable to handle' "$log" | head -20
-		fail "$name: the kernel logged a problem (see $log)" ;;
-	*) [ "$ntap" -gt 0 ] || fail "$name: the suite exited with $rc and ran no test (see $log)" ;;
-	esac
-	if [ "$ntap" -eq 0 ] && [ "$rc" -eq 0 ]; then
-		fail "$name: no test ran"
-	fi
-}
-
 # The numbers of the five calls as a header defines them, sorted by name.
 syscall_numbers() { # arch, header, include dir
 	echo "#include <$2>" | "$(guest_cc "$1")" -E -dM -I"$3" - |
@@ -82,45 +62,107 @@ syscall_numbers() { # arch, header, include dir
 		sort | tr '\n' ' '
 }
 
+# Build a test kernel and the guest programs; on success sets $obj.
+build_kernel() { # series arch flavour
+	local series=$1 arch=$2 flavour=$3 start=$SECONDS tree prog
+	local log=$results/build-$series-$arch-$flavour.log
+	obj=$(obj_dir "$series" "$arch" "$flavour")
+	if ! FLAVOUR=$flavour "$RESTRACK_ROOT/scripts/build-test-kernel.sh" "$series" "$arch" >"$log" 2>&1; then
+		tail -40 "$log"
+		fail "$series/$arch/$flavour: kernel build"
+		return 1
+	fi
+	pass "$series/$arch/$flavour: kernel and modules built ($((SECONDS - start)) s)"
+	tree=$RESTRACK_ROOT/build/src/$series
+	for prog in restrack_test restrack_fuzz restrack_stress; do
+		if ! "$(guest_cc "$arch")" -static -O2 -Wall -Wextra -Werror -pthread \
+			-I"$obj/usr/include" -I"$tree/tools/testing/selftests" \
+			-o "$obj/$prog" "$RESTRACK_ROOT/tests/guest/$prog.c" 2>"$log.cc"; then
+			cat "$log.cc"
+			fail "$series/$arch/$flavour: $prog does not compile"
+			return 1
+		fi
+	done
+	pass "$series/$arch/$flavour: guest programs compiled against the installed uapi headers"
+}
+
+# Boot a kernel with PROG; count its TAP lines, or its closing line.
+run_guest() { # series arch flavour mode(plain|modules) prog [args]
+	local series=$1 arch=$2 flavour=$3 mode=$4 prog=$5 log name rc=0 ntap=0 opts=() line arg
+	shift 5
+	log=$results/$series-$arch-$flavour-$mode-$prog.log
+	name="$series/$arch/$flavour/$mode"
+	[ "$mode" = modules ] && opts=(-m)
+	for arg in "$@"; do
+		opts+=(-a "$arg")
+	done
+	FLAVOUR=$flavour "$RESTRACK_ROOT/scripts/vm-run.sh" "${opts[@]}" -l "$log" \
+		"$series" "$arch" "$obj/$prog" >/dev/null 2>&1 || rc=$?
+	case $prog in
+	restrack_test)
+		while read -r line; do
+			ntap=$((ntap + 1))
+			case $line in
+			"ok "*"# SKIP"*) skip "$name: ${line#ok }" ;;
+			"ok "*) pass "$name: ${line#ok }" ;;
+			*) fail "$name: ${line#not ok }" ;;
+			esac
+		done < <(grep -E '^(not )?ok [0-9]+ ' "$log" || true)
+		if [ "$ntap" -eq 0 ]; then
+			fail "$name: the suite ran no test (exit $rc, see $log)"
+		fi ;;
+	*)
+		line=$(grep -E "^(fuzz|stress): .*violations$" "$log" | tail -n 1 || true)
+		grep -E "^(fuzz|stress): (seed|[0-9]+ (jobs|calls))" "$log" | sed "s|^|$name: |" || true
+		if [ "$rc" -eq 0 ] && [ -n "$line" ]; then
+			pass "$name: $line"
+		elif [ "$rc" -lt 124 ]; then
+			grep -E "VIOLATION" "$log" | head -20 || true
+			fail "$name: ${line:-$prog printed no result} (exit $rc, see $log)"
+		fi ;;
+	esac
+	case $rc in
+	124) fail "$name: $prog: the guest did not finish in time (see $log)" ;;
+	125) grep -nE 'BUG:|WARNING:|Oops|UBSAN:|stall|blocked|unreferenced object|Unable to handle' "$log" | head -20
+		fail "$name: $prog: the kernel logged a problem (see $log)" ;;
+	esac
+	return 0
+}
+
 summary=()
+kernel_done() { # label, counters at start, start time
+	summary+=("$1: $((passed - $2)) passed, $((failed - $3)) failed, $((skipped - $4)) skipped ($((SECONDS - $5)) s)")
+}
+
+want="deregister=550 fetch=549 register=548 resource_cap=551 resource_reset=552 "
 for series in $series_list; do
 	check_series "$series"
 	for arch in $arch_list; do
 		check_arch "$arch"
-		obj=$RESTRACK_ROOT/build/obj/$series-$arch
-		p0=$passed f0=$failed s0=$skipped
-		start=$SECONDS
-		if ! "$RESTRACK_ROOT/scripts/build-test-kernel.sh" "$series" "$arch" >"$results/build-$series-$arch.log" 2>&1; then
-			tail -40 "$results/build-$series-$arch.log"
-			fail "$series/$arch: kernel build"
-			continue
+		p0=$passed f0=$failed s0=$skipped t0=$SECONDS
+		if build_kernel "$series" "$arch" test; then
+			asm=$(syscall_numbers "$arch" asm/unistd.h "$obj/usr/include")
+			uapi=$(syscall_numbers "$arch" linux/resource_tracker.h "$obj/usr/include")
+			if [ "$asm" = "$want" ] && [ "$uapi" = "$want" ]; then
+				pass "$series/$arch: installed asm/unistd.h and linux/resource_tracker.h agree: $want"
+			else
+				fail "$series/$arch: syscall numbers: asm/unistd.h '$asm', resource_tracker.h '$uapi', want '$want'"
+			fi
+			run_guest "$series" "$arch" test plain restrack_test
+			run_guest "$series" "$arch" test modules restrack_test
 		fi
-		pass "$series/$arch: kernel and modules built ($((SECONDS - start)) s)"
+		kernel_done "$series/$arch" "$p0" "$f0" "$s0" "$t0"
+	done
 
-		tree=$RESTRACK_ROOT/build/src/$series
-		bin=$obj/restrack_test
-		if "$(guest_cc "$arch")" -static -O2 -Wall -Wextra -Werror -pthread \
-			-I"$obj/usr/include" -I"$tree/tools/testing/selftests" \
-			-o "$bin" "$RESTRACK_ROOT/tests/guest/restrack_test.c" 2>"$results/cc-$series-$arch.log"; then
-			pass "$series/$arch: guest suite compiled against the installed uapi headers"
-		else
-			cat "$results/cc-$series-$arch.log"
-			fail "$series/$arch: guest suite compile"
-			continue
+	for arch in $debug_arch_list; do
+		check_arch "$arch"
+		p0=$passed f0=$failed s0=$skipped t0=$SECONDS
+		if build_kernel "$series" "$arch" debug; then
+			run_guest "$series" "$arch" debug modules restrack_test
+			run_guest "$series" "$arch" debug modules restrack_stress -t "$stress_seconds"
+			run_guest "$series" "$arch" debug plain restrack_fuzz -n "$fuzz_calls"
 		fi
-		want="deregister=550 fetch=549 register=548 resource_cap=551 resource_reset=552 "
-		asm=$(syscall_numbers "$arch" asm/unistd.h "$obj/usr/include")
-		uapi=$(syscall_numbers "$arch" linux/resource_tracker.h "$obj/usr/include")
-		if [ "$asm" = "$want" ] && [ "$uapi" = "$want" ]; then
-			pass "$series/$arch: installed asm/unistd.h and linux/resource_tracker.h agree: $want"
-		else
-			fail "$series/$arch: syscall numbers: asm/unistd.h '$asm', resource_tracker.h '$uapi', want '$want'"
-		fi
-
-		boot=$SECONDS
-		run_suite "$series" "$arch" plain "$bin"
-		run_suite "$series" "$arch" modules "$bin"
-		summary+=("$series/$arch: $((passed - p0)) passed, $((failed - f0)) failed, $((skipped - s0)) skipped (build $((boot - start)) s, two boots and suites $((SECONDS - boot)) s)")
+		kernel_done "$series/$arch/debug" "$p0" "$f0" "$s0" "$t0"
 	done
 
 	# Style and patch checks, with this series' own checkpatch.
@@ -135,7 +177,8 @@ for series in $series_list; do
 		mapfile -t csrc < <(cd "$RESTRACK_ROOT" && find src dkms-modules -name '*.[ch]' | sort)
 		checkpatch "$tree" "kernel C files (${#csrc[@]})" --no-tree -f \
 			"${csrc[@]/#/$RESTRACK_ROOT/}"
-		# GIT_CEILING_DIRECTORIES: treat the tree as a plain directory, not a part of this repository.
+		# GIT_CEILING_DIRECTORIES: treat the tree as a plain directory, not a
+		# part of this repository.
 		if (cd "$tree" && patch -R -p1 --dry-run --quiet <"$combined" >/dev/null &&
 			GIT_CEILING_DIRECTORIES=$(dirname "$tree") git apply -R --check "$combined"); then
 			pass "$series: res_usage.patch is exactly the patched tree (patch -R and git apply -R)"

@@ -60,3 +60,13 @@ guest_cc() {
 	cross=$(cross_compile "$1")
 	echo "${cross}gcc"
 }
+
+# Object directory of a test kernel: FLAVOUR test (the default), debug or
+# baseline.
+obj_dir() {
+	case ${3:-test} in
+	test) echo "$RESTRACK_ROOT/build/obj/$1-$2" ;;
+	debug | baseline) echo "$RESTRACK_ROOT/build/obj/$1-$2-$3" ;;
+	*) die "unknown FLAVOUR '$3' (test, debug or baseline)" ;;
+	esac
+}

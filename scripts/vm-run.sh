@@ -3,7 +3,8 @@
 # initramfs, run as root by tests/guest/init.c; print PROG's output and the
 # kernel log, and exit with PROG's exit status (128+N when killed by signal
 # N).  Exit 124 when the guest did not finish in time, 125 when the kernel
-# logged a BUG, WARNING, Oops, lockdep, KASAN or RCU stall report.
+# logged a BUG, WARNING, Oops, lockdep, KASAN, kmemleak or RCU stall report.
+# FLAVOUR=debug boots the debug kernel (and scans kmemleak after PROG).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -12,15 +13,18 @@ usage() {
 	echo "  -m       load the cleanup_kprobe and tracker modules first" >&2
 	echo "  -l LOG   keep the whole console output in LOG" >&2
 	echo "  -f FILE  also put FILE (a static program) in the guest's /bin" >&2
+	echo "  -a ARG   pass ARG (no spaces) to PROG; repeat for more" >&2
 	exit 2
 }
-modules=0 log='' extra=()
-while getopts ml:f: opt; do
+modules=0 log='' extra=() args=''
+while getopts ml:f:a: opt; do
 	case $opt in
 	m) modules=1 ;;
 	l) log=$OPTARG ;;
 	f) [ -f "$OPTARG" ] || die "-f: '$OPTARG' does not exist"
 		extra+=("$OPTARG") ;;
+	a) case $OPTARG in *[[:space:]]*) die "-a: '$OPTARG' has spaces" ;; esac
+		args+=" restrack.arg=$OPTARG" ;;
 	*) usage ;;
 	esac
 done
@@ -34,9 +38,10 @@ if command -v file >/dev/null && ! file -b "$prog" | grep -q "statically linked"
 	info "warning: '$prog' does not look statically linked; the initramfs has no libraries"
 fi
 
-obj=$RESTRACK_ROOT/build/obj/$series-$arch
+flavour=${FLAVOUR:-test}
+obj=$(obj_dir "$series" "$arch" "$flavour")
 image=$obj/$(boot_image "$arch")
-[ -f "$image" ] || die "no $series $arch test kernel: run 'make kernels' (or scripts/build-test-kernel.sh $series $arch)"
+[ -f "$image" ] || die "no $series $arch $flavour kernel: run 'FLAVOUR=$flavour scripts/build-test-kernel.sh $series $arch'"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -54,7 +59,7 @@ if [ "$modules" = 1 ]; then
 fi
 (cd "$work/root" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"
 
-append="panic=-1 loglevel=1 restrack.modules=$modules"
+append="panic=-1 loglevel=1 restrack.modules=$modules$args"
 case $arch in
 x86_64)
 	need_pkgs qemu-system-x86
@@ -63,7 +68,7 @@ arm64)
 	need_pkgs qemu-system-arm
 	qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57 -append "console=ttyAMA0 $append") ;;
 esac
-qemu+=(-m 1G -smp 2 -nographic -no-reboot -kernel "$image" -initrd "$work/initramfs.cpio")
+qemu+=(-m 2G -smp 2 -nographic -no-reboot -kernel "$image" -initrd "$work/initramfs.cpio")
 
 out=${log:-$work/console.log}
 rc=0
@@ -73,7 +78,7 @@ if [ -z "$status" ]; then
 	info "the guest did not finish (qemu/timeout status $rc)"
 	exit 124
 fi
-if grep -qE 'BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|lockdep|possible (recursive|circular)|inconsistent lock|INFO: rcu|rcu_sched detected stall|kmemleak:.*leak|general protection fault|Unable to handle kernel' "$out"; then
+if grep -qE 'BUG:|WARNING:|Oops|Kernel panic|UBSAN:|INFO: rcu|rcu_sched detected stall|INFO: task .* blocked|unreferenced object|general protection fault|Unable to handle kernel' "$out"; then
 	info "the kernel reported a problem: see the log above"
 	exit 125
 fi

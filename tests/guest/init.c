@@ -4,7 +4,8 @@
  *
  * Mounts /proc, /sys, /dev, /dev/pts and a tmpfs on /tmp; when the kernel command
  * line has restrack.modules=1, loads /modules/cleanup_kprobe.ko and
- * /modules/tracker.ko; runs /prog; unloads the modules again; prints
+ * /modules/tracker.ko; runs /prog with an argument for each restrack.arg=X
+ * on the command line; unloads the modules again; prints
  *
  *   @@RESTRACK-EXIT <status>
  *
@@ -13,6 +14,10 @@
  * @@DMESG-BEGIN and @@DMESG-END and reboots, which ends QEMU (-no-reboot).
  * The kernel runs with a low console loglevel so that its messages do not
  * break into the test output; the log dump shows them all afterwards.
+ *
+ * On a kernel with kmemleak, what was allocated before /prog is forgotten
+ * ("clear"), and after /prog a scan's report is printed between
+ * @@KMEMLEAK-BEGIN and @@KMEMLEAK-END.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,8 +47,43 @@ static void dump_kernel_log(void)
 	printf("@@DMESG-END\n");
 }
 
+#define KMEMLEAK "/sys/kernel/debug/kmemleak"
+
+static void kmemleak_cmd(const char *cmd)
+{
+	int fd = open(KMEMLEAK, O_WRONLY);
+
+	if (fd < 0)
+		return;
+	if (write(fd, cmd, strlen(cmd)) < 0)
+		printf("init: kmemleak %s: %s\n", cmd, strerror(errno));
+	close(fd);
+}
+
+static void kmemleak_report(void)
+{
+	static char buf[1 << 16];
+	ssize_t n;
+	int fd;
+
+	if (access(KMEMLEAK, R_OK))
+		return;
+	/* Objects younger than 5 s are never reported: let them age. */
+	sleep(6);
+	kmemleak_cmd("scan");
+	kmemleak_cmd("scan");
+	printf("@@KMEMLEAK-BEGIN\n");
+	fd = open(KMEMLEAK, O_RDONLY);
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, n, stdout);
+	if (fd >= 0)
+		close(fd);
+	printf("@@KMEMLEAK-END\n");
+}
+
 static void finish(int status)
 {
+	kmemleak_report();
 	printf("@@RESTRACK-EXIT %d\n", status);
 	dump_kernel_log();
 	fflush(stdout);
@@ -62,20 +102,39 @@ static void mount_or_die(const char *src, const char *dst, const char *type)
 	}
 }
 
-static int cmdline_has(const char *word)
+static char cmdline[4096];
+
+static void read_cmdline(void)
 {
-	char buf[4096];
 	ssize_t n;
 	int fd = open("/proc/cmdline", O_RDONLY);
 
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return;
+	n = read(fd, cmdline, sizeof(cmdline) - 1);
 	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return strstr(buf, word) != NULL;
+	cmdline[n > 0 ? n : 0] = '\0';
+}
+
+static int cmdline_has(const char *word)
+{
+	return strstr(cmdline, word) != NULL;
+}
+
+/* argv for /prog: "/prog", then each restrack.arg=X in order. */
+static char **prog_argv(void)
+{
+	static char *argv[64];
+	char *tok, *save = NULL;
+	int argc = 0;
+
+	argv[argc++] = "/prog";
+	for (tok = strtok_r(cmdline, " \n", &save); tok && argc < 63;
+	     tok = strtok_r(NULL, " \n", &save))
+		if (!strncmp(tok, "restrack.arg=", 13))
+			argv[argc++] = tok + 13;
+	argv[argc] = NULL;
+	return argv;
 }
 
 static int load_modules(void)
@@ -125,9 +184,13 @@ int main(void)
 	mount_or_die("sysfs", "/sys", "sysfs");
 	mount_or_die("devtmpfs", "/dev", "devtmpfs");
 	mount_or_die("devpts", "/dev/pts", "devpts");
+	if (!access("/sys/kernel/debug", F_OK))
+		mount_or_die("debugfs", "/sys/kernel/debug", "debugfs");
+	kmemleak_cmd("clear");
 	mount_or_die("tmpfs", "/tmp", "tmpfs");
 	setenv("PATH", "/bin", 1);
 
+	read_cmdline();
 	with_modules = cmdline_has("restrack.modules=1");
 	if (with_modules && load_modules())
 		finish(202);
@@ -136,7 +199,7 @@ int main(void)
 	if (pid < 0)
 		finish(203);
 	if (pid == 0) {
-		char *const argv[] = { "/prog", NULL };
+		char **argv = prog_argv();
 
 		execv(argv[0], argv);
 		printf("init: exec /prog: %s\n", strerror(errno));

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * librestrack - the resource tracker's system calls for C programs.
+ * See restrack.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#if defined(__has_include)
+#if __has_include(<linux/resource_tracker.h>)
+#include <linux/resource_tracker.h>
+#define HAVE_UAPI_HEADER 1
+#endif
+#endif
+
+#include "restrack.h"
+
+#define API __attribute__((visibility("default")))
+
+/*
+ * The numbers are the same on x86_64 and arm64 and exist for 64-bit tasks
+ * only (Documentation/restrack.rst).  Without the uapi header, use them
+ * directly; elsewhere every call is ENOSYS.
+ */
+#ifndef HAVE_UAPI_HEADER
+#if (defined(__x86_64__) && !defined(__ILP32__)) || defined(__aarch64__)
+#define __NR_register		548
+#define __NR_fetch		549
+#define __NR_deregister		550
+#define __NR_resource_cap	551
+#define __NR_resource_reset	552
+#endif
+/* The kernel's struct per_proc_resource, whose layout will not change. */
+struct per_proc_resource {
+	int pid;
+	unsigned long heapsize;
+	unsigned long openfile_count;
+};
+#endif
+
+#ifdef __NR_register
+static int rt_syscall(long nr, long a, long b, long c)
+{
+	long ret = syscall(nr, a, b, c);
+
+	if (ret == -1)
+		return errno > 0 ? -errno : -EIO;
+	return 0;
+}
+#define RT_CALL(nr, a, b, c) rt_syscall((nr), (long)(a), (long)(b), (long)(c))
+#else
+static int rt_nosys(void)
+{
+	errno = ENOSYS;
+	return -ENOSYS;
+}
+#define RT_CALL(nr, a, b, c) ((void)(a), (void)(b), (void)(c), rt_nosys())
+#endif
+
+API int restrack_register(pid_t pid)
+{
+	return RT_CALL(__NR_register, pid, 0, 0);
+}
+
+API int restrack_fetch(pid_t pid, struct restrack_usage *usage)
+{
+	struct per_proc_resource st;
+	int ret;
+
+	memset(&st, 0, sizeof(st));
+	ret = RT_CALL(__NR_fetch, usage ? (long)&st : 0L, pid, 0);
+	if (!ret && usage) {
+		usage->pid = st.pid;
+		usage->heap_bytes = st.heapsize;
+		usage->files = st.openfile_count;
+	}
+	return ret;
+}
+
+API int restrack_deregister(pid_t pid)
+{
+	return RT_CALL(__NR_deregister, pid, 0, 0);
+}
+
+API int restrack_cap(pid_t pid, long heap_quota_mib, long file_quota)
+{
+	return RT_CALL(__NR_resource_cap, pid, heap_quota_mib, file_quota);
+}
+
+API int restrack_reset(pid_t pid)
+{
+	return RT_CALL(__NR_resource_reset, pid, 0, 0);
+}
+
+API int restrack_available(void)
+{
+	/* fetch(NULL, 0) is EINVAL where the call exists; it changes nothing. */
+	return restrack_fetch(0, NULL) != -ENOSYS;
+}
+
+static const char nosys_msg[] =
+	"this kernel has no resource tracker (boot a restrack kernel)";
+
+API const char *restrack_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err == ENOSYS)
+		return nosys_msg;
+	return strerror(err);
+}
+
+API const char *restrack_op_name(enum restrack_op op)
+{
+	switch (op) {
+	case RESTRACK_OP_REGISTER:
+		return "register";
+	case RESTRACK_OP_FETCH:
+		return "fetch";
+	case RESTRACK_OP_DEREGISTER:
+		return "deregister";
+	case RESTRACK_OP_CAP:
+		return "resource_cap";
+	case RESTRACK_OP_RESET:
+		return "resource_reset";
+	}
+	return "?";
+}
+
+static const char *op_verb(enum restrack_op op)
+{
+	switch (op) {
+	case RESTRACK_OP_REGISTER:
+		return "register";
+	case RESTRACK_OP_FETCH:
+		return "read the usage of";
+	case RESTRACK_OP_DEREGISTER:
+		return "deregister";
+	case RESTRACK_OP_CAP:
+		return "set the quotas of";
+	case RESTRACK_OP_RESET:
+		return "reset the quotas of";
+	}
+	return "?";
+}
+
+/* The cause of @err from @op on a valid @pid, as restrack.rst lists them. */
+static const char *op_cause(enum restrack_op op, pid_t pid, int err)
+{
+	switch (err) {
+	case EINVAL:
+		if (pid < 1)
+			return "a pid must be 1 or more";
+		if (op == RESTRACK_OP_REGISTER)
+			return "it is init or a kernel thread, which cannot be tracked";
+		if (op == RESTRACK_OP_CAP)
+			return "a quota is below -1 (unlimited) or too large";
+		return "invalid argument";
+	case ESRCH:
+		return "no such process (or it has exited)";
+	case EPERM:
+	case EACCES:
+		switch (op) {
+		case RESTRACK_OP_REGISTER:
+			return "permission denied: it is not yours (its real, effective "
+			       "and saved user and group ids must all be your real ids) "
+			       "and you lack CAP_SYS_RESOURCE";
+		case RESTRACK_OP_FETCH:
+			return "permission denied: you may not read it (ptrace read check)";
+		case RESTRACK_OP_DEREGISTER:
+			return "permission denied: it is not yours, or it has a quota and "
+			       "lifting a quota needs CAP_SYS_RESOURCE";
+		case RESTRACK_OP_CAP:
+			return "permission denied: it is not yours, or the new quotas raise "
+			       "a limit, which needs CAP_SYS_RESOURCE";
+		case RESTRACK_OP_RESET:
+			return "permission denied: it is not yours, or it has a quota and "
+			       "lifting a quota needs CAP_SYS_RESOURCE";
+		}
+		break;
+	case EEXIST:
+		return "it is tracked already";
+	case ENOENT:
+		return "it is not tracked (register it first)";
+	case ENOMEM:
+		return "out of memory";
+	case EFAULT:
+		return "bad address for the result";
+	}
+	return strerror(err);
+}
+
+API char *restrack_describe_error(enum restrack_op op, pid_t pid, int err,
+				  char *buf, size_t size)
+{
+	if (!buf || !size)
+		return buf;
+	if (err < 0)
+		err = -err;
+	if (err == ENOSYS)
+		snprintf(buf, size, "%s", nosys_msg);
+	else
+		snprintf(buf, size, "cannot %s pid %d: %s", op_verb(op), (int)pid,
+			 op_cause(op, pid, err));
+	return buf;
+}
+
+/* ---------------------------------------------------------------------
+ * Sizes.
+ */
+static const struct {
+	const char *name;
+	unsigned long long mult;
+} units[] = {
+	{ "", 1 }, { "b", 1 },
+	{ "k", 1ULL << 10 }, { "kib", 1ULL << 10 }, { "kb", 1000ULL },
+	{ "m", 1ULL << 20 }, { "mib", 1ULL << 20 }, { "mb", 1000000ULL },
+	{ "g", 1ULL << 30 }, { "gib", 1ULL << 30 }, { "gb", 1000000000ULL },
+	{ "t", 1ULL << 40 }, { "tib", 1ULL << 40 }, { "tb", 1000000000000ULL },
+};
+
+#define MAX_FRAC_DIGITS 18
+
+API int restrack_parse_size(const char *s, unsigned long long *bytes)
+{
+	unsigned long long whole = 0, frac = 0, den = 1, mult = 0, total;
+	unsigned __int128 num;
+	const char *p = s, *unit;
+	size_t i, ulen;
+	int digits = 0, fdigits = 0, more = 0;
+
+	if (!s || !bytes)
+		return -EINVAL;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (; *p >= '0' && *p <= '9'; p++, digits++) {
+		if (whole > (ULLONG_MAX - (unsigned long long)(*p - '0')) / 10)
+			return -ERANGE;
+		whole = whole * 10 + (unsigned long long)(*p - '0');
+	}
+	if (!digits)
+		return -EINVAL;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, fdigits++) {
+			if (fdigits >= MAX_FRAC_DIGITS) {
+				/* Beyond the 18th digit: only rounding up matters. */
+				more |= *p != '0';
+				continue;
+			}
+			frac = frac * 10 + (unsigned long long)(*p - '0');
+			den *= 10;
+		}
+		if (!fdigits)
+			return -EINVAL;
+	}
+	while (*p == ' ')
+		p++;
+	unit = p;
+	ulen = strlen(unit);
+	while (ulen && (unit[ulen - 1] == ' ' || unit[ulen - 1] == '\t' ||
+			unit[ulen - 1] == '\n'))
+		ulen--;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strlen(units[i].name) == ulen &&
+		    !strncasecmp(unit, units[i].name, ulen)) {
+			mult = units[i].mult;
+			break;
+		}
+	}
+	if (!mult)
+		return -EINVAL;
+	if (whole > ULLONG_MAX / mult)
+		return -ERANGE;
+	total = whole * mult;
+	if (frac || more) {
+		/* Round a fraction of a byte up. */
+		num = (unsigned __int128)frac * mult;
+		num = num / den + (num % den != 0 || more);
+		if (num > ULLONG_MAX - total)
+			return -ERANGE;
+		total += (unsigned long long)num;
+	}
+	*bytes = total;
+	return 0;
+}
+
+API int restrack_bytes_to_mib(unsigned long long bytes, long *mib)
+{
+	unsigned long long m = bytes / RESTRACK_MIB;
+	int rounded = (bytes % RESTRACK_MIB) != 0;
+
+	m += (unsigned long long)rounded;
+	/* resource_cap(2): the quota's bytes must fit in an unsigned long. */
+	if (m > (unsigned long long)(ULONG_MAX >> 20) || m > (unsigned long long)LONG_MAX)
+		return -ERANGE;
+	if (mib)
+		*mib = (long)m;
+	return rounded;
+}
+
+API char *restrack_format_size(unsigned long long bytes, char *buf, size_t size)
+{
+	static const char *const names[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned long long unit = 1, whole, rem, tenths;
+	unsigned int u = 0;
+
+	if (!buf || !size)
+		return buf;
+	while (u + 1 < sizeof(names) / sizeof(names[0]) && bytes / 1024 >= unit) {
+		unit *= 1024;
+		u++;
+	}
+	whole = bytes / unit;
+	rem = bytes % unit;
+	if (!rem) {
+		snprintf(buf, size, "%llu %s", whole, names[u]);
+		return buf;
+	}
+	/* rem * 10 < unit * 10 <= 10 * 2^60: no overflow. */
+	tenths = whole * 10 + (rem * 10 + unit / 2) / unit;
+	if (tenths >= 10240 && u + 1 < sizeof(names) / sizeof(names[0])) {
+		/* 1023.96 KiB and the like round up to the next unit. */
+		snprintf(buf, size, "1.0 %s", names[u + 1]);
+	} else if (tenths < 1000) {
+		snprintf(buf, size, "%llu.%llu %s", tenths / 10, tenths % 10, names[u]);
+	} else {
+		whole += (rem * 2 >= unit);
+		if (whole >= 1024 && u + 1 < sizeof(names) / sizeof(names[0]))
+			snprintf(buf, size, "1.0 %s", names[u + 1]);
+		else
+			snprintf(buf, size, "%llu %s", whole, names[u]);
+	}
+	return buf;
+}
+
+API const char *restrack_version(void)
+{
+	return RESTRACK_VERSION;
+}

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * restrack(1): track and limit the heap bytes and open files of processes
+ * on a kernel with the resource tracker.  See Documentation/man/restrack.1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+const char *prog_name = "restrack";
+static bool json_output;
+
+void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s%s", prog_name, cmd ? cmd : "", cmd ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s%s%s --help' for more information.\n",
+		prog_name, cmd ? " " : "", cmd ? cmd : "");
+	return EXIT_USAGE;
+}
+
+static const char main_help[] =
+"Usage: restrack [--json] COMMAND [ARGS]\n"
+"\n"
+"Track and limit the heap bytes and open files of processes, on a kernel\n"
+"with the resource tracker.  A process over a quota is killed (SIGKILL).\n"
+"\n"
+"Commands:\n"
+"  register PID              start tracking PID\n"
+"  deregister PID            stop tracking PID; its quotas go too\n"
+"  show PID                  PID's heap, open files and quotas (alias: fetch)\n"
+"  cap PID [--heap SIZE] [--files N]\n"
+"                            set PID's quotas; SIZE like 512K, 64M, 1.5GiB;\n"
+"                            'unlimited' lifts a quota\n"
+"  reset PID                 lift both of PID's quotas\n"
+"  status                    list every tracked process\n"
+"  top                       live view of the tracked processes\n"
+"  run [--heap SIZE] [--files N] [--] CMD [ARG...]\n"
+"                            run CMD tracked and limited; exit with its status\n"
+"\n"
+"Options:\n"
+"  -j, --json      machine-readable output (show, status)\n"
+"  -h, --help      this help; 'restrack COMMAND --help' for one command\n"
+"  -V, --version   print the version\n"
+"\n"
+"Sizes: K, M, G, T and KiB, MiB, GiB, TiB are powers of 1024; KB, MB, GB, TB\n"
+"powers of 1000.  The kernel counts the heap quota in MiB: --heap rounds up.\n"
+"\n"
+"Exit status: 0 ok; 1 failure; 2 usage error; 3 no such process, or not\n"
+"tracked; 4 permission denied; 5 this kernel has no resource tracker.\n"
+"run exits with CMD's status (128+N when signal N killed it); 125 when\n"
+"restrack failed, 126 when CMD could not be run, 127 when it was not found.\n"
+"\n"
+"See restrack(1).\n";
+
+struct cmd_help {
+	const char *name;
+	const char *text;
+};
+
+static const struct cmd_help helps[] = {
+	{ "register",
+	  "Usage: restrack register PID\n\n"
+	  "Start tracking PID's heap bytes and open files.  Usage from before\n"
+	  "counts; the quotas start unlimited.  Tracking survives exec and ends\n"
+	  "when the process exits; children are not tracked.\n" },
+	{ "deregister",
+	  "Usage: restrack deregister PID\n\n"
+	  "Stop tracking PID; its quotas go too (which needs CAP_SYS_RESOURCE\n"
+	  "when it has one).\n" },
+	{ "show",
+	  "Usage: restrack [--json] show PID\n\n"
+	  "Show PID's heap bytes and open files, as fetch(2) reads them, and its\n"
+	  "quotas (from /proc/tracker_status: the tracker module).\n\n"
+	  "  -j, --json   one JSON object: pid, comm, state, uid, heap_bytes,\n"
+	  "               files, heap_quota_mib, heap_quota_bytes, file_quota\n"
+	  "               (-1 unlimited, null unknown)\n" },
+	{ "cap",
+	  "Usage: restrack cap PID [--heap SIZE] [--files N]\n\n"
+	  "Set PID's quotas.  A quota not given keeps its value (read from\n"
+	  "/proc/tracker_status; without the tracker module give both).\n"
+	  "A process already over a new quota is killed at once.  Raising a\n"
+	  "quota needs CAP_SYS_RESOURCE.\n\n"
+	  "  --heap SIZE   heap quota: bytes with an optional unit (K, M, G, T,\n"
+	  "                KiB..TiB: powers of 1024; KB..TB: powers of 1000),\n"
+	  "                rounded up to whole MiB; 'unlimited' for none\n"
+	  "  --files N     open file quota; 'unlimited' for none\n" },
+	{ "reset",
+	  "Usage: restrack reset PID\n\n"
+	  "Lift both of PID's quotas (needs CAP_SYS_RESOURCE when one is set).\n" },
+	{ "status",
+	  "Usage: restrack [--json] status\n\n"
+	  "List every tracked process with its usage and quotas, from\n"
+	  "/proc/tracker_status (the tracker module).  Without the module,\n"
+	  "asks fetch(2) about every process in /proc; quotas are then unknown.\n\n"
+	  "  -j, --json   {\"source\": \"tracker_status\"|\"fetch\", \"quotas_known\": BOOL,\n"
+	  "               \"processes\": [objects as for show]}\n" },
+	{ "top",
+	  "Usage: restrack top [-d SECS] [-n COUNT] [-s KEY] [-r] [-b]\n\n"
+	  "A live view of the tracked processes, refreshed every SECS.\n\n"
+	  "  -d, --delay SECS       refresh interval (default 2, at least 0.05)\n"
+	  "  -n, --iterations COUNT stop after COUNT refreshes\n"
+	  "  -s, --sort KEY         pid, user, heap, heap%, files, files%, command\n"
+	  "                         (default heap)\n"
+	  "  -r, --reverse          reverse the order\n"
+	  "  -b, --batch            plain text frames, no terminal control\n\n"
+	  "Keys: p u h H f F c sort by pid, user, heap, heap%, files, files%,\n"
+	  "command; < > move the sort column; r reverse; space refresh; q quit.\n" },
+	{ "run",
+	  "Usage: restrack run [--heap SIZE] [--files N] [-q] [--] CMD [ARG...]\n\n"
+	  "Run CMD tracked, with the quotas given, and exit with its status.\n"
+	  "When a quota kills CMD, say which one and by how much (from the kernel\n"
+	  "log), and exit with 137 (128 + SIGKILL).  Only CMD itself is tracked,\n"
+	  "not its children.\n\n"
+	  "  --heap SIZE   heap quota, as for cap (rounded up to whole MiB)\n"
+	  "  --files N     open file quota\n"
+	  "  -q, --quiet   no notes (rounding); the kill report stays\n\n"
+	  "Exit status: CMD's; 128+N when signal N killed it; 125 when restrack\n"
+	  "failed; 126 when CMD could not be run; 127 when it was not found.\n" },
+};
+
+static const char *cmd_help_text(const char *cmd)
+{
+	size_t i;
+
+	if (!strcmp(cmd, "fetch"))
+		cmd = "show";
+	for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (!strcmp(helps[i].name, cmd))
+			return helps[i].text;
+	return NULL;
+}
+
+int cmd_help(const char *cmd)
+{
+	fputs(cmd_help_text(cmd), stdout);
+	return EXIT_OK;
+}
+
+static int fail(enum restrack_op op, pid_t pid, int err)
+{
+	char msg[512];
+
+	note("%s", restrack_describe_error(op, pid, err, msg, sizeof(msg)));
+	return exit_code_for(err);
+}
+
+static int nosys(void)
+{
+	note("%s", restrack_strerror(-ENOSYS));
+	return EXIT_NOSYS;
+}
+
+/*
+ * Options common to the simple commands: --json and --help.  Leaves the
+ * operands in argv[optind..].
+ */
+static int simple_opts(const char *cmd, int argc, char **argv, int npos)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json_output = true;
+			break;
+		case 'h':
+			exit(cmd_help(cmd));
+		default:
+			exit(usage_error(cmd, "unknown option '%s'", argv[optind - 1]));
+		}
+	}
+	if (argc - optind != npos) {
+		if (npos == 0)
+			exit(usage_error(cmd, "unexpected argument '%s'", argv[optind]));
+		exit(usage_error(cmd, argc - optind < npos ? "give a PID" :
+				 "give one PID only"));
+	}
+	return optind;
+}
+
+static pid_t pid_arg(const char *cmd, const char *s)
+{
+	pid_t pid;
+
+	if (parse_pid(s, &pid))
+		exit(usage_error(cmd, "'%s' is not a PID (a number from 1)", s));
+	return pid;
+}
+
+static int cmd_simple(enum restrack_op op, const char *cmd, int argc, char **argv)
+{
+	pid_t pid = pid_arg(cmd, argv[simple_opts(cmd, argc, argv, 1)]);
+	int ret;
+
+	switch (op) {
+	case RESTRACK_OP_REGISTER:
+		ret = restrack_register(pid);
+		break;
+	case RESTRACK_OP_DEREGISTER:
+		ret = restrack_deregister(pid);
+		break;
+	case RESTRACK_OP_RESET:
+		ret = restrack_reset(pid);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	return ret ? fail(op, pid, ret) : EXIT_OK;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	pid_t pid = pid_arg("show", argv[simple_opts("show", argc, argv, 1)]);
+	struct restrack_usage u;
+	struct rt_proc p, sp;
+	int ret;
+
+	ret = restrack_fetch(pid, &u);
+	if (ret)
+		return fail(RESTRACK_OP_FETCH, pid, ret);
+	memset(&p, 0, sizeof(p));
+	p.pid = u.pid > 0 ? u.pid : pid;
+	p.heap = u.heap_bytes;
+	p.files = u.files;
+	p.heap_quota_mib = RESTRACK_UNLIMITED;
+	p.file_quota = RESTRACK_UNLIMITED;
+	proc_fill(&p, true);
+	if (status_lookup(p.pid, &sp) == 0) {
+		p.heap_quota_mib = sp.heap_quota_mib;
+		p.file_quota = sp.file_quota;
+		p.quotas_known = true;
+		if (!p.comm[0])
+			snprintf(p.comm, sizeof(p.comm), "%s", sp.comm);
+	}
+	if (json_output)
+		print_show_json(stdout, &p);
+	else
+		print_show(stdout, &p);
+	return EXIT_OK;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	enum rt_source source;
+	struct rt_proc *list;
+	size_t n;
+	int ret;
+
+	simple_opts("status", argc, argv, 0);
+	if (!restrack_available())
+		return nosys();
+	ret = list_tracked(&list, &n, &source);
+	if (ret) {
+		note("cannot list the tracked processes: %s", restrack_strerror(ret));
+		return exit_code_for(ret);
+	}
+	if (source == SOURCE_SCAN)
+		note("%s is missing (the tracker module is not loaded): listed the "
+		     "processes that fetch(2) reports tracked; their quotas are "
+		     "unknown", STATUS_PATH);
+	if (json_output)
+		print_status_json(stdout, list, n, source);
+	else
+		print_status(stdout, list, n);
+	free(list);
+	return EXIT_OK;
+}
+
+static int cmd_cap(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "heap", required_argument, NULL, 'H' },
+		{ "files", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long bytes = 0;
+	long heap = RESTRACK_UNLIMITED, files = RESTRACK_UNLIMITED;
+	bool have_heap = false, have_files = false, have_usage;
+	struct restrack_usage u;
+	struct rt_proc sp;
+	char a[32], b[32];
+	int c, rounded = 0, ret;
+	pid_t pid;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			ret = parse_heap_quota(optarg, &heap, &bytes, &rounded);
+			if (ret == -ERANGE)
+				return usage_error("cap", "--heap '%s' is too large", optarg);
+			if (ret)
+				return usage_error("cap", "--heap '%s' is not a size "
+						   "(like 512K, 64M, 1.5GiB, or unlimited)",
+						   optarg);
+			have_heap = true;
+			break;
+		case 'F':
+			ret = parse_file_quota(optarg, &files);
+			if (ret)
+				return usage_error("cap", "--files '%s' is not a count "
+						   "(a number from 0, or unlimited)", optarg);
+			have_files = true;
+			break;
+		case 'h':
+			return cmd_help("cap");
+		case ':':
+			return usage_error("cap", "option '%s' needs a value",
+					   argv[optind - 1]);
+		default:
+			return usage_error("cap", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("cap", argc == optind ? "give a PID" : "give one PID only");
+	pid = pid_arg("cap", argv[optind]);
+	if (!have_heap && !have_files)
+		return usage_error("cap", "give --heap SIZE, --files N or both");
+	if (!restrack_available())
+		return nosys();
+
+	if (!have_heap || !have_files) {
+		ret = status_lookup(pid, &sp);
+		if (ret == -ENODEV) {
+			note("cannot cap pid %d: its current %s quota is unknown without "
+			     "%s (the tracker module): give --%s too (--%s unlimited "
+			     "for none)", (int)pid, have_heap ? "file" : "heap",
+			     STATUS_PATH, have_heap ? "files" : "heap",
+			     have_heap ? "files" : "heap");
+			return EXIT_USAGE;
+		}
+		if (ret == 0) {
+			if (!have_heap)
+				heap = sp.heap_quota_mib;
+			if (!have_files)
+				files = sp.file_quota;
+		} else {
+			/* Not listed: let the kernel say why (ESRCH, ENOENT, ...). */
+			ret = restrack_fetch(pid, &u);
+			if (ret)
+				return fail(RESTRACK_OP_CAP, pid, ret);
+			note("cannot cap pid %d: it is not in %s, so its current quotas "
+			     "are unknown: give both --heap and --files", (int)pid,
+			     STATUS_PATH);
+			return EXIT_FAIL;
+		}
+	}
+	if (rounded)
+		note("heap quota %s (%llu bytes) rounded up to %ld MiB: the kernel "
+		     "counts whole MiB", restrack_format_size(bytes, a, sizeof(a)),
+		     bytes, heap);
+
+	have_usage = restrack_fetch(pid, &u) == 0;
+	ret = restrack_cap(pid, heap, files);
+	if (ret)
+		return fail(RESTRACK_OP_CAP, pid, ret);
+	if (have_usage && heap >= 0 &&
+	    u.heap_bytes > (unsigned long)heap * RESTRACK_MIB)
+		note("pid %d used %s (%lu bytes), over the new heap quota of %s: the "
+		     "kernel killed it", (int)pid,
+		     restrack_format_size(u.heap_bytes, a, sizeof(a)), u.heap_bytes,
+		     restrack_format_size((unsigned long long)heap * RESTRACK_MIB, b,
+					  sizeof(b)));
+	else if (have_usage && files >= 0 && u.files > (unsigned long)files)
+		note("pid %d had %lu open files, over the new file quota of %ld: "
+		     "the kernel killed it", (int)pid, u.files, files);
+	return EXIT_OK;
+}
+
+static int cmd_version(void)
+{
+	printf("restrack %s (librestrack %s)\n", RESTRACK_VERSION, restrack_version());
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+			json_output = true;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(main_help, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			return cmd_version();
+		} else {
+			return usage_error(NULL, "unknown option '%s'", argv[i]);
+		}
+	}
+	if (i >= argc)
+		return usage_error(NULL, "give a command");
+	cmd = argv[i];
+	argc -= i;
+	argv += i;
+
+	if (!strcmp(cmd, "help")) {
+		if (argc < 2) {
+			fputs(main_help, stdout);
+			return EXIT_OK;
+		}
+		if (!cmd_help_text(argv[1]))
+			return usage_error(NULL, "no command '%s'", argv[1]);
+		return cmd_help(argv[1]);
+	}
+	if (!strcmp(cmd, "version"))
+		return cmd_version();
+	if (!strcmp(cmd, "register"))
+		return cmd_simple(RESTRACK_OP_REGISTER, cmd, argc, argv);
+	if (!strcmp(cmd, "deregister"))
+		return cmd_simple(RESTRACK_OP_DEREGISTER, cmd, argc, argv);
+	if (!strcmp(cmd, "reset"))
+		return cmd_simple(RESTRACK_OP_RESET, cmd, argc, argv);
+	if (!strcmp(cmd, "show") || !strcmp(cmd, "fetch"))
+		return cmd_show(argc, argv);
+	if (!strcmp(cmd, "cap"))
+		return cmd_cap(argc, argv);
+	if (!strcmp(cmd, "status"))
+		return cmd_status(argc, argv);
+	if (!strcmp(cmd, "top")) {
+		if (json_output)
+			return usage_error("top", "top has no JSON output: use "
+					   "'restrack --json status'");
+		return cmd_top(argc, argv);
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc, argv);
+	return usage_error(NULL, "no command '%s'", cmd);
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * restrack(1): human and JSON output of show and status, and the message
+ * for a process killed over a quota.
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <string.h>
+
+#include "tool.h"
+
+/* ---------------------------------------------------------------------
+ * JSON, written by hand.
+ */
+
+/* Length of a valid UTF-8 sequence at @s, or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	uint32_t c;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A JSON string; bytes that are not UTF-8 become U+FFFD. */
+void json_string(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
+	if (!str) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	while (*s) {
+		switch (*s) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\b':
+			fputs("\\b", f);
+			break;
+		case '\f':
+			fputs("\\f", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*s < 0x20 || *s == 0x7f) {
+				fprintf(f, "\\u%04x", *s);
+				break;
+			}
+			n = utf8_len(s);
+			if (!n) {
+				fputs("\\ufffd", f);
+				break;
+			}
+			fwrite(s, 1, n, f);
+			s += n;
+			continue;
+		}
+		s++;
+	}
+	fputc('"', f);
+}
+
+static void json_object(FILE *f, const struct rt_proc *p)
+{
+	char state[2] = { p->state, 0 };
+
+	fprintf(f, "{\"pid\":%d,\"comm\":", (int)p->pid);
+	json_string(f, p->comm[0] ? p->comm : NULL);
+	fputs(",\"state\":", f);
+	json_string(f, p->state ? state : NULL);
+	if (p->uid >= 0)
+		fprintf(f, ",\"uid\":%ld", p->uid);
+	else
+		fputs(",\"uid\":null", f);
+	fprintf(f, ",\"heap_bytes\":%lu,\"files\":%lu", p->heap, p->files);
+	if (!p->quotas_known)
+		fputs(",\"heap_quota_mib\":null,\"heap_quota_bytes\":null,"
+		      "\"file_quota\":null", f);
+	else if (p->heap_quota_mib < 0)
+		fprintf(f, ",\"heap_quota_mib\":-1,\"heap_quota_bytes\":-1,"
+			"\"file_quota\":%ld", p->file_quota);
+	else
+		fprintf(f, ",\"heap_quota_mib\":%ld,\"heap_quota_bytes\":%llu,"
+			"\"file_quota\":%ld", p->heap_quota_mib,
+			(unsigned long long)p->heap_quota_mib * RESTRACK_MIB,
+			p->file_quota);
+	fputc('}', f);
+}
+
+void print_show_json(FILE *f, const struct rt_proc *p)
+{
+	json_object(f, p);
+	fputc('\n', f);
+}
+
+void print_status_json(FILE *f, const struct rt_proc *list, size_t n,
+		       enum rt_source source)
+{
+	size_t i;
+
+	fprintf(f, "{\"source\":\"%s\",\"quotas_known\":%s,\"processes\":[",
+		source == SOURCE_STATUS ? "tracker_status" : "fetch",
+		source == SOURCE_STATUS ? "true" : "false");
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		json_object(f, &list[i]);
+	}
+	fputs("]}\n", f);
+}
+
+/* ---------------------------------------------------------------------
+ * For people.
+ */
+char *format_heap_quota(long mib, bool known, char *buf, size_t size)
+{
+	if (!known)
+		snprintf(buf, size, "?");
+	else if (mib < 0)
+		snprintf(buf, size, "unlimited");
+	else
+		restrack_format_size((unsigned long long)mib * RESTRACK_MIB, buf, size);
+	return buf;
+}
+
+char *format_file_quota(long quota, bool known, char *buf, size_t size)
+{
+	if (!known)
+		snprintf(buf, size, "?");
+	else if (quota < 0)
+		snprintf(buf, size, "unlimited");
+	else
+		snprintf(buf, size, "%ld", quota);
+	return buf;
+}
+
+/* usage as a percentage of limit: "3%", "-" when not limited. */
+char *format_percent(unsigned long usage, unsigned long long limit,
+		     bool limited, char *buf, size_t size)
+{
+	if (!limited)
+		snprintf(buf, size, "-");
+	else if (!limit)
+		snprintf(buf, size, usage ? "over" : "0%%");
+	else
+		snprintf(buf, size, "%llu%%",
+			 (unsigned long long)((unsigned __int128)usage * 100 / limit));
+	return buf;
+}
+
+void print_show(FILE *f, const struct rt_proc *p)
+{
+	char a[32], b[32], user[40];
+	bool hl = p->quotas_known && p->heap_quota_mib >= 0;
+	bool fl = p->quotas_known && p->file_quota >= 0;
+
+	fprintf(f, "pid:         %d\n", (int)p->pid);
+	fprintf(f, "command:     %s\n", p->comm[0] ? p->comm : "?");
+	if (p->uid >= 0)
+		fprintf(f, "user:        %s\n", user_name(p->uid, user, sizeof(user)));
+	if (p->state)
+		fprintf(f, "state:       %c (%s)\n", p->state, state_name(p->state));
+	fprintf(f, "heap:        %s (%lu bytes)\n",
+		restrack_format_size(p->heap, a, sizeof(a)), p->heap);
+	if (!p->quotas_known)
+		fprintf(f, "heap quota:  unknown (%s is missing: load the tracker module)\n",
+			STATUS_PATH);
+	else if (hl)
+		fprintf(f, "heap quota:  %s (%s used)\n",
+			format_heap_quota(p->heap_quota_mib, true, a, sizeof(a)),
+			format_percent(p->heap,
+				       (unsigned long long)p->heap_quota_mib * RESTRACK_MIB,
+				       true, b, sizeof(b)));
+	else
+		fprintf(f, "heap quota:  unlimited\n");
+	fprintf(f, "files:       %lu\n", p->files);
+	if (!p->quotas_known)
+		fprintf(f, "file quota:  unknown\n");
+	else if (fl)
+		fprintf(f, "file quota:  %ld (%s used)\n", p->file_quota,
+			format_percent(p->files, (unsigned long long)p->file_quota,
+				       true, b, sizeof(b)));
+	else
+		fprintf(f, "file quota:  unlimited\n");
+}
+
+void print_status(FILE *f, const struct rt_proc *list, size_t n)
+{
+	char heap[32], hq[32], fq[32], user[40];
+	size_t i;
+
+	if (!n) {
+		fprintf(f, "no tracked processes\n");
+		return;
+	}
+	fprintf(f, "%7s %-8s %s %10s %10s %6s %10s  %s\n", "PID", "USER", "S",
+		"HEAP", "HEAP QUOTA", "FILES", "FILE QUOTA", "COMMAND");
+	for (i = 0; i < n; i++) {
+		const struct rt_proc *p = &list[i];
+
+		fprintf(f, "%7d %-8.8s %c %10s %10s %6lu %10s  %s\n", (int)p->pid,
+			user_name(p->uid, user, sizeof(user)),
+			p->state ? p->state : '?',
+			restrack_format_size(p->heap, heap, sizeof(heap)),
+			format_heap_quota(p->heap_quota_mib, p->quotas_known, hq, sizeof(hq)),
+			p->files,
+			format_file_quota(p->file_quota, p->quotas_known, fq, sizeof(fq)),
+			p->comm[0] ? p->comm : "?");
+	}
+}
+
+/* "killed for crossing its heap quota of 4 MiB: ..." */
+void format_kill(char *buf, size_t size, const struct kill_info *k)
+{
+	char used[32], over[32];
+	unsigned long long limit, excess;
+
+	if (k->kind == KILL_HEAP) {
+		limit = k->quota > 0 ? (unsigned long long)k->quota * RESTRACK_MIB : 0;
+		excess = k->usage > limit ? k->usage - limit : 0;
+		snprintf(buf, size,
+			 "killed for crossing its heap quota of %ld MiB: it used "
+			 "%lu bytes (%s), %llu bytes (%s) over",
+			 k->quota, k->usage,
+			 restrack_format_size(k->usage, used, sizeof(used)),
+			 excess, restrack_format_size(excess, over, sizeof(over)));
+	} else {
+		limit = k->quota > 0 ? (unsigned long long)k->quota : 0;
+		excess = k->usage > limit ? k->usage - limit : 0;
+		snprintf(buf, size,
+			 "killed for crossing its file quota of %ld: it had %lu open "
+			 "file%s, %llu over", k->quota, k->usage,
+			 k->usage == 1 ? "" : "s", excess);
+	}
+}

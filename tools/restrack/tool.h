@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * restrack(1): what the tool's source files share.  Not installed.
+ */
+#ifndef RESTRACK_TOOL_H
+#define RESTRACK_TOOL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "restrack.h"
+
+/* Exit codes, as restrack(1) documents them. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* any other failure */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_NOTFOUND = 3,	/* no such process, or not tracked */
+	EXIT_PERM = 4,		/* permission denied */
+	EXIT_NOSYS = 5,		/* the kernel has no resource tracker */
+	EXIT_RUN_FAIL = 125,	/* run: restrack failed before CMD started */
+	EXIT_RUN_NOEXEC = 126,	/* run: CMD found but not executable */
+	EXIT_RUN_NOENT = 127,	/* run: CMD not found */
+};
+
+#define STATUS_PATH "/proc/tracker_status"
+#define STATUS_HEADER "PID HEAP_BYTES FILES HEAP_QUOTA_MB FILE_QUOTA STATE COMM"
+#define COMM_SIZE 64
+
+/* One tracked process, from fetch(2) and /proc. */
+struct rt_proc {
+	pid_t pid;
+	unsigned long heap;		/* bytes */
+	unsigned long files;
+	long heap_quota_mib;		/* RESTRACK_UNLIMITED: none */
+	long file_quota;		/* RESTRACK_UNLIMITED: none */
+	bool quotas_known;		/* false without /proc/tracker_status */
+	char state;			/* letter of /proc/PID/stat, 0: unknown */
+	char comm[COMM_SIZE];		/* "" unknown */
+	long uid;			/* real uid, -1: unknown */
+};
+
+/* Where a list of tracked processes came from. */
+enum rt_source {
+	SOURCE_STATUS,		/* /proc/tracker_status (the tracker module) */
+	SOURCE_SCAN,		/* fetch(2) on every process in /proc */
+};
+
+/* A kernel log line "restrack: Killed process PID (COMM): ..." parsed. */
+enum kill_kind { KILL_HEAP, KILL_FILES };
+
+struct kill_info {
+	pid_t pid;
+	char comm[COMM_SIZE];
+	enum kill_kind kind;
+	unsigned long usage;	/* heap bytes or files */
+	long quota;		/* MiB or files */
+};
+
+/* util.c: parsing */
+int parse_pid(const char *s, pid_t *pid);
+int parse_heap_quota(const char *s, long *mib, unsigned long long *bytes,
+		     int *rounded);
+int parse_file_quota(const char *s, long *quota);
+int parse_delay(const char *s, double *seconds);
+int status_parse_line(const char *line, struct rt_proc *p);
+int status_parse(const char *buf, struct rt_proc **list, size_t *n);
+int kill_line_parse(const char *line, struct kill_info *k);
+int kill_find(const char *log, pid_t pid, struct kill_info *k);
+
+/* util.c: the system */
+int status_read(struct rt_proc **list, size_t *n);
+int status_lookup(pid_t pid, struct rt_proc *p);
+int scan_tracked(struct rt_proc **list, size_t *n);
+int list_tracked(struct rt_proc **list, size_t *n, enum rt_source *source);
+void proc_fill(struct rt_proc *p, bool comm_too);
+bool proc_comm(pid_t pid, char *buf, size_t size);
+char proc_state(pid_t pid);
+long proc_uid(pid_t pid);
+const char *user_name(long uid, char *buf, size_t size);
+int exit_code_for(int err);
+const char *state_name(char state);
+
+/* output.c */
+void json_string(FILE *f, const char *s);
+char *format_heap_quota(long mib, bool known, char *buf, size_t size);
+char *format_file_quota(long quota, bool known, char *buf, size_t size);
+char *format_percent(unsigned long usage, unsigned long long limit,
+		     bool limited, char *buf, size_t size);
+void print_show(FILE *f, const struct rt_proc *p);
+void print_show_json(FILE *f, const struct rt_proc *p);
+void print_status(FILE *f, const struct rt_proc *list, size_t n);
+void print_status_json(FILE *f, const struct rt_proc *list, size_t n,
+		       enum rt_source source);
+void format_kill(char *buf, size_t size, const struct kill_info *k);
+
+/* run.c, top.c */
+int cmd_run(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+
+/* main.c */
+extern const char *prog_name;
+int cmd_help(const char *cmd);
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif /* RESTRACK_TOOL_H */

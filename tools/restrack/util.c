@@ -1,0 +1,654 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * restrack(1): parsing of the command line, /proc/tracker_status and the
+ * kernel's kill log line; reading /proc.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+/* ---------------------------------------------------------------------
+ * Command line values.
+ */
+
+/* Plain decimal digits, no sign, no space; 0 or -EINVAL / -ERANGE. */
+static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (v > (max - (unsigned long)(*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int parse_pid(const char *s, pid_t *pid)
+{
+	unsigned long v;
+	int ret = parse_ulong(s, INT_MAX, &v);
+
+	if (ret)
+		return ret;
+	if (v < 1)
+		return -EINVAL;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+static bool is_unlimited(const char *s)
+{
+	return !strcasecmp(s, "unlimited") || !strcasecmp(s, "none") ||
+	       !strcmp(s, "-1");
+}
+
+int parse_heap_quota(const char *s, long *mib, unsigned long long *bytes,
+		     int *rounded)
+{
+	unsigned long long b;
+	int ret;
+
+	*rounded = 0;
+	if (is_unlimited(s)) {
+		*mib = RESTRACK_UNLIMITED;
+		*bytes = 0;
+		return 0;
+	}
+	if (*s == '-' || *s == '+')
+		return -EINVAL;
+	ret = restrack_parse_size(s, &b);
+	if (ret)
+		return ret;
+	ret = restrack_bytes_to_mib(b, mib);
+	if (ret < 0)
+		return ret;
+	*bytes = b;
+	*rounded = ret;
+	return 0;
+}
+
+int parse_file_quota(const char *s, long *quota)
+{
+	unsigned long v;
+	int ret;
+
+	if (is_unlimited(s)) {
+		*quota = RESTRACK_UNLIMITED;
+		return 0;
+	}
+	ret = parse_ulong(s, LONG_MAX, &v);
+	if (ret)
+		return ret;
+	*quota = (long)v;
+	return 0;
+}
+
+int parse_delay(const char *s, double *seconds)
+{
+	char *end;
+	double d;
+
+	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno || *end || !(d >= 0.05 && d <= 86400.0))
+		return -EINVAL;
+	*seconds = d;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * /proc/tracker_status: a header, then
+ *   PID HEAP_BYTES FILES HEAP_QUOTA_MB FILE_QUOTA STATE COMM
+ * with single spaces; COMM is the rest of the line.
+ */
+static const char *num_field(const char *p, bool sign, long long *out)
+{
+	const char *start = p;
+	unsigned long long v = 0;
+	bool neg = false;
+
+	if (sign && *p == '-') {
+		neg = true;
+		p++;
+	}
+	if (*p < '0' || *p > '9')
+		return NULL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (ULLONG_MAX - 9) / 10)
+			return NULL;
+		v = v * 10 + (unsigned long long)(*p - '0');
+	}
+	if (*p != ' ' || p == start)
+		return NULL;
+	if (neg)
+		*out = -(long long)v;
+	else
+		*out = (long long)v;
+	return p + 1;
+}
+
+int status_parse_line(const char *line, struct rt_proc *p)
+{
+	long long v[5];
+	const char *s = line;
+	size_t n;
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < 5; i++) {
+		s = num_field(s, i >= 3, &v[i]);
+		if (!s)
+			return -EINVAL;
+	}
+	if (v[0] < 1 || v[0] > INT_MAX || v[3] < -1 || v[4] < -1)
+		return -EINVAL;
+	if (!*s || *s == ' ' || *s == '\n' || s[1] != ' ')
+		return -EINVAL;
+	p->pid = (pid_t)v[0];
+	p->heap = (unsigned long)v[1];
+	p->files = (unsigned long)v[2];
+	p->heap_quota_mib = (long)v[3];
+	p->file_quota = (long)v[4];
+	p->quotas_known = true;
+	p->state = s[0];
+	s += 2;
+	n = strcspn(s, "\n");
+	if (n >= sizeof(p->comm))
+		n = sizeof(p->comm) - 1;
+	memcpy(p->comm, s, n);
+	p->comm[n] = '\0';
+	p->uid = -1;
+	return 0;
+}
+
+/* Parse a whole file; lines that do not parse are skipped. */
+int status_parse(const char *buf, struct rt_proc **list, size_t *n)
+{
+	struct rt_proc *v = NULL, *nv, p;
+	size_t count = 0, cap = 0;
+	const char *line = buf, *next;
+
+	*list = NULL;
+	*n = 0;
+	if (strncmp(buf, "PID ", 4))
+		return -EINVAL;
+	for (line = strchr(buf, '\n'); line && *++line; line = next) {
+		next = strchr(line, '\n');
+		if (status_parse_line(line, &p) == 0) {
+			if (count == cap) {
+				cap = cap ? 2 * cap : 16;
+				nv = realloc(v, cap * sizeof(*v));
+				if (!nv) {
+					free(v);
+					return -ENOMEM;
+				}
+				v = nv;
+			}
+			v[count++] = p;
+		}
+		if (!next)
+			break;
+	}
+	*list = v;
+	*n = count;
+	return 0;
+}
+
+/* Read a whole file into a malloc'ed NUL-terminated buffer. */
+static int read_all(const char *path, char **out)
+{
+	size_t len = 0, cap = 8192;
+	char *buf = malloc(cap), *nb;
+	ssize_t r;
+	int fd, err;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		free(buf);
+		return err;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			nb = realloc(buf, cap * 2);
+			if (!nb) {
+				close(fd);
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = -errno;
+			close(fd);
+			free(buf);
+			return err;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+int status_read(struct rt_proc **list, size_t *n)
+{
+	char *buf;
+	int ret = read_all(STATUS_PATH, &buf);
+
+	if (ret)
+		return ret;
+	ret = status_parse(buf, list, n);
+	free(buf);
+	return ret;
+}
+
+/* The status line of @pid: 0, -ENOENT (no such line) or the read error. */
+int status_lookup(pid_t pid, struct rt_proc *p)
+{
+	struct rt_proc *list;
+	size_t n, i;
+	int ret = status_read(&list, &n);
+
+	if (ret)
+		return ret == -ENOENT ? -ENODEV : ret;
+	ret = -ENOENT;
+	for (i = 0; i < n; i++) {
+		if (list[i].pid == pid) {
+			*p = list[i];
+			ret = 0;
+			break;
+		}
+	}
+	free(list);
+	return ret;
+}
+
+/* Without the tracker module: ask fetch(2) about every process in /proc. */
+int scan_tracked(struct rt_proc **list, size_t *n)
+{
+	struct rt_proc *v = NULL, *nv;
+	struct restrack_usage u;
+	size_t count = 0, cap = 0;
+	struct dirent *d;
+	pid_t pid;
+	DIR *dir;
+	int ret;
+
+	*list = NULL;
+	*n = 0;
+	dir = opendir("/proc");
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		if (parse_pid(d->d_name, &pid))
+			continue;
+		ret = restrack_fetch(pid, &u);
+		if (ret == -ENOSYS) {
+			closedir(dir);
+			free(v);
+			return ret;
+		}
+		if (ret)
+			continue;
+		if (count == cap) {
+			cap = cap ? 2 * cap : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				closedir(dir);
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		memset(&v[count], 0, sizeof(v[count]));
+		v[count].pid = pid;
+		v[count].heap = u.heap_bytes;
+		v[count].files = u.files;
+		v[count].heap_quota_mib = RESTRACK_UNLIMITED;
+		v[count].file_quota = RESTRACK_UNLIMITED;
+		v[count].quotas_known = false;
+		proc_fill(&v[count], true);
+		count++;
+	}
+	closedir(dir);
+	*list = v;
+	*n = count;
+	return 0;
+}
+
+int list_tracked(struct rt_proc **list, size_t *n, enum rt_source *source)
+{
+	size_t i;
+	int ret = status_read(list, n);
+
+	if (ret == 0) {
+		*source = SOURCE_STATUS;
+		for (i = 0; i < *n; i++)
+			(*list)[i].uid = proc_uid((*list)[i].pid);
+		return 0;
+	}
+	*source = SOURCE_SCAN;
+	return scan_tracked(list, n);
+}
+
+/* ---------------------------------------------------------------------
+ * /proc/PID.
+ */
+bool proc_comm(pid_t pid, char *buf, size_t size)
+{
+	char path[64], tmp[COMM_SIZE];
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	r = read(fd, tmp, sizeof(tmp) - 1);
+	close(fd);
+	if (r <= 0)
+		return false;
+	if (tmp[r - 1] == '\n')
+		r--;
+	tmp[r] = '\0';
+	snprintf(buf, size, "%s", tmp);
+	return true;
+}
+
+char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return 0;
+	buf[r] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return 0;
+	return p[2];
+}
+
+long proc_uid(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return -1;
+	buf[r] = '\0';
+	p = strstr(buf, "\nUid:");
+	if (!p)
+		return -1;
+	return strtol(p + 5, NULL, 10);
+}
+
+void proc_fill(struct rt_proc *p, bool comm_too)
+{
+	if (comm_too && !proc_comm(p->pid, p->comm, sizeof(p->comm)))
+		p->comm[0] = '\0';
+	p->state = proc_state(p->pid);
+	p->uid = proc_uid(p->pid);
+}
+
+/* User names from /etc/passwd, read once; numbers when there is none. */
+struct user {
+	long uid;
+	char name[33];
+};
+
+const char *user_name(long uid, char *buf, size_t size)
+{
+	static struct user *users;
+	static size_t nusers;
+	static bool loaded;
+	char line[1024], *name, *pw, *id, *save;
+	struct user *nu;
+	size_t i;
+	FILE *f;
+
+	if (!loaded) {
+		loaded = true;
+		f = fopen("/etc/passwd", "re");
+		while (f && fgets(line, sizeof(line), f)) {
+			name = strtok_r(line, ":", &save);
+			pw = name ? strtok_r(NULL, ":", &save) : NULL;
+			id = pw ? strtok_r(NULL, ":", &save) : NULL;
+			if (!id || strlen(name) >= sizeof(users->name))
+				continue;
+			nu = realloc(users, (nusers + 1) * sizeof(*users));
+			if (!nu)
+				break;
+			users = nu;
+			users[nusers].uid = strtol(id, NULL, 10);
+			strcpy(users[nusers].name, name);
+			nusers++;
+		}
+		if (f)
+			fclose(f);
+	}
+	if (uid < 0) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	for (i = 0; i < nusers; i++) {
+		if (users[i].uid == uid) {
+			snprintf(buf, size, "%s", users[i].name);
+			return buf;
+		}
+	}
+	snprintf(buf, size, "%ld", uid);
+	return buf;
+}
+
+const char *state_name(char state)
+{
+	switch (state) {
+	case 'R':
+		return "running";
+	case 'S':
+		return "sleeping";
+	case 'D':
+		return "disk sleep";
+	case 'T':
+		return "stopped";
+	case 't':
+		return "tracing stop";
+	case 'Z':
+		return "zombie";
+	case 'X':
+		return "dead";
+	case 'I':
+		return "idle";
+	case 'P':
+		return "parked";
+	}
+	return "unknown";
+}
+
+int exit_code_for(int err)
+{
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case 0:
+		return EXIT_OK;
+	case ESRCH:
+	case ENOENT:
+		return EXIT_NOTFOUND;
+	case EPERM:
+	case EACCES:
+		return EXIT_PERM;
+	case ENOSYS:
+		return EXIT_NOSYS;
+	}
+	return EXIT_FAIL;
+}
+
+/* ---------------------------------------------------------------------
+ * The kernel's kill line (Documentation/restrack.rst):
+ *   restrack: Killed process PID (COMM): heap N bytes over quota M MiB
+ *   restrack: Killed process PID (COMM): files N over quota M
+ * anywhere in @line (a /dev/kmsg record or a syslog line).
+ */
+#define KILL_PREFIX "restrack: Killed process "
+
+/* Last occurrence of @needle in [s, end). */
+static const char *last_in(const char *s, const char *end, const char *needle)
+{
+	size_t n = strlen(needle);
+	const char *p;
+
+	if ((size_t)(end - s) < n)
+		return NULL;
+	for (p = end - n; p >= s; p--)
+		if (!memcmp(p, needle, n))
+			return p;
+	return NULL;
+}
+
+static bool parse_tail(const char *s, const char *end, const char *kind,
+		       const char *unit, const char *qunit, struct kill_info *k)
+{
+	unsigned long usage = 0;
+	long quota = 0;
+	char *e;
+
+	if (strncmp(s, kind, strlen(kind)))
+		return false;
+	s += strlen(kind);
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	usage = strtoul(s, &e, 10);
+	if (errno)
+		return false;
+	s = e;
+	if (strncmp(s, unit, strlen(unit)))
+		return false;
+	s += strlen(unit);
+	if (strncmp(s, " over quota ", 12))
+		return false;
+	s += 12;
+	if ((*s < '0' || *s > '9') && *s != '-')
+		return false;
+	quota = strtol(s, &e, 10);
+	if (errno)
+		return false;
+	s = e;
+	if (strncmp(s, qunit, strlen(qunit)))
+		return false;
+	s += strlen(qunit);
+	if (s != end)
+		return false;
+	k->usage = usage;
+	k->quota = quota;
+	return true;
+}
+
+int kill_line_parse(const char *line, struct kill_info *k)
+{
+	const char *p, *end, *close_paren;
+	char *e;
+	long pid;
+	size_t n;
+
+	end = line + strcspn(line, "\n");
+	p = memmem(line, (size_t)(end - line), KILL_PREFIX, strlen(KILL_PREFIX));
+	if (!p)
+		return -EINVAL;
+	p += strlen(KILL_PREFIX);
+	while (end > p && (end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	if (*p < '1' || *p > '9')
+		return -EINVAL;
+	errno = 0;
+	pid = strtol(p, &e, 10);
+	if (errno || pid > INT_MAX || e[0] != ' ' || e[1] != '(')
+		return -EINVAL;
+	p = e + 2;
+	memset(k, 0, sizeof(*k));
+	k->pid = (pid_t)pid;
+	/* COMM may hold anything, parentheses too: try the last "): " first. */
+	close_paren = last_in(p, end, "): ");
+	while (close_paren) {
+		if (parse_tail(close_paren + 3, end, "heap ", " bytes", " MiB", k)) {
+			k->kind = KILL_HEAP;
+			break;
+		}
+		if (parse_tail(close_paren + 3, end, "files ", "", "", k)) {
+			k->kind = KILL_FILES;
+			break;
+		}
+		close_paren = last_in(p, close_paren, "): ");
+	}
+	if (!close_paren)
+		return -EINVAL;
+	n = (size_t)(close_paren - p);
+	if (n >= sizeof(k->comm))
+		n = sizeof(k->comm) - 1;
+	memcpy(k->comm, p, n);
+	k->comm[n] = '\0';
+	return 0;
+}
+
+/* The last kill line for @pid in a log of lines: 0 or -ENOENT. */
+int kill_find(const char *log, pid_t pid, struct kill_info *k)
+{
+	struct kill_info tmp;
+	const char *line = log;
+	int ret = -ENOENT;
+
+	while (line && *line) {
+		if (kill_line_parse(line, &tmp) == 0 && tmp.pid == pid) {
+			*k = tmp;
+			ret = 0;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return ret;
+}
