@@ -14,12 +14,15 @@ usage() {
 	echo "  -l LOG   keep the whole console output in LOG" >&2
 	echo "  -f FILE  also put FILE (a static program) in the guest's /bin" >&2
 	echo "  -a ARG   pass ARG (no spaces) to PROG; repeat for more" >&2
+	echo "  -i       deterministic time: the guest clock counts instructions" >&2
+	echo "           (-icount shift=0,align=off,sleep=off), one vCPU" >&2
 	exit 2
 }
-modules=0 log='' extra=() args=''
-while getopts ml:f:a: opt; do
+modules=0 log='' extra=() args='' icount=0
+while getopts ml:f:a:i opt; do
 	case $opt in
 	m) modules=1 ;;
+	i) icount=1 ;;
 	l) log=$OPTARG ;;
 	f) [ -f "$OPTARG" ] || die "-f: '$OPTARG' does not exist"
 		extra+=("$OPTARG") ;;
@@ -68,7 +71,12 @@ arm64)
 	need_pkgs qemu-system-arm
 	qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57 -append "console=ttyAMA0 $append") ;;
 esac
-qemu+=(-m 2G -smp 2 -nographic -no-reboot -kernel "$image" -initrd "$work/initramfs.cpio")
+qemu+=(-m 2G -nographic -no-reboot -kernel "$image" -initrd "$work/initramfs.cpio")
+if [ "$icount" = 1 ]; then
+	qemu+=(-smp 1 -icount 'shift=0,align=off,sleep=off')
+else
+	qemu+=(-smp 2)
+fi
 
 out=${log:-$work/console.log}
 rc=0

@@ -3466,6 +3466,154 @@ TEST(modules_reload_while_tracked_processes_change)
 	}
 }
 
+/*
+ * Isolation: CAP_SYS_RESOURCE in a new user namespace gives no power over
+ * processes outside it, nor over a limit set on oneself from outside.
+ */
+struct userns_arg {
+	pid_t root_target;	/* root's, tracked and limited */
+	pid_t nobody_target;	/* nobody's, limited by root */
+};
+
+static int userns_child(struct shared *sh, void *arg)
+{
+	struct userns_arg *ua = arg;
+	pid_t self = getpid();
+
+	CHILD_CHECK(sh, become_nobody() == 0);
+	CHILD_CHECK(sh, rt_register(self) == 0);
+	CHILD_CHECK(sh, rt_cap(self, 512, 512) == 0);
+	if (unshare(CLONE_NEWUSER)) {
+		sh->skip = 1;
+		sh->fail_errno = errno;
+		return 0;
+	}
+	/* Full capabilities now, but only inside the new namespace. */
+	sh->val[0] = prctl(PR_CAPBSET_READ, CAP_SYS_RESOURCE, 0, 0, 0);
+	STEP(sh, 0, rt_cap(ua->root_target, 1024, 1024));
+	STEP(sh, 1, rt_reset(ua->root_target));
+	STEP(sh, 2, rt_deregister(ua->root_target));
+	STEP(sh, 3, rt_register(ua->root_target));
+	STEP(sh, 4, rt_cap(ua->nobody_target, 1024, 1024));
+	STEP(sh, 5, rt_reset(ua->nobody_target));
+	STEP(sh, 6, rt_deregister(ua->nobody_target));
+	/* Its own limit, set from the initial namespace, still binds it. */
+	STEP(sh, 7, rt_reset(self));
+	STEP(sh, 8, rt_cap(self, 1024, 512));
+	STEP(sh, 9, rt_deregister(self));
+	STEP(sh, 10, rt_cap(self, 256, 256));
+	return 0;
+}
+
+TEST(userns_cap_gives_no_power_outside)
+{
+	struct sleeper root_s, nobody_s;
+	struct per_proc_resource st;
+	struct userns_arg ua;
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	ASSERT_EQ(0, sleeper_start(&root_s, SLEEPER_ROOT, NULL));
+	ASSERT_EQ(0, sleeper_start(&nobody_s, SLEEPER_NOBODY, NULL));
+	ua.root_target = root_s.pid;
+	ua.nobody_target = nobody_s.pid;
+	ASSERT_SYSOK(rt_register(root_s.pid));
+	ASSERT_SYSOK(rt_cap(root_s.pid, 64, 64));
+	ASSERT_SYSOK(rt_register(nobody_s.pid));
+	ASSERT_SYSOK(rt_cap(nobody_s.pid, 64, 64));
+
+	status = run_child(userns_child, sh, &ua);
+	if (sh->skip) {
+		sleeper_stop(&root_s);
+		sleeper_stop(&nobody_s);
+		SKIP(return, "unshare(CLONE_NEWUSER): %s", strerror(sh->fail_errno));
+	}
+	EXPECT_CHILD_OK(status, sh);
+	EXPECT_EQ(1L, sh->val[0]);
+	EXPECT_STEP_ERRNO(sh, 0, EPERM);
+	EXPECT_STEP_ERRNO(sh, 1, EPERM);
+	EXPECT_STEP_ERRNO(sh, 2, EPERM);
+	EXPECT_STEP_ERRNO(sh, 3, EPERM);
+	EXPECT_STEP_ERRNO(sh, 4, EPERM);
+	EXPECT_STEP_ERRNO(sh, 5, EPERM);
+	EXPECT_STEP_ERRNO(sh, 6, EPERM);
+	EXPECT_STEP_ERRNO(sh, 7, EPERM);
+	EXPECT_STEP_ERRNO(sh, 8, EPERM);
+	EXPECT_STEP_ERRNO(sh, 9, EPERM);
+	EXPECT_STEP_OK(sh, 10);
+	/* Nothing changed outside. */
+	ASSERT_FETCH(st, root_s.pid);
+	ASSERT_FETCH(st, nobody_s.pid);
+	EXPECT_SYSOK(rt_deregister(root_s.pid));
+	EXPECT_SYSOK(rt_deregister(nobody_s.pid));
+	EXPECT_EQ(0, sleeper_stop(&root_s));
+	EXPECT_EQ(0, sleeper_stop(&nobody_s));
+	shared_free(sh);
+}
+
+/*
+ * Isolation: in a new pid namespace /proc/tracker_status shows only that
+ * namespace's processes, with that namespace's pids.
+ */
+static int pidns_status_inner(struct shared *sh, void *arg)
+{
+	char buf[8192], *line;
+	int rows = 0;
+
+	(void)arg;
+	CHILD_CHECK(sh, getpid() == 1);
+	CHILD_CHECK(sh, rt_register(1) == 0);
+	CHILD_CHECK(sh, rt_cap(1, 512, 77) == 0);
+	CHILD_CHECK(sh, read_file(STATUS_PATH, buf, sizeof(buf)) > 0);
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		struct status_line sl;
+
+		if (!strncmp(line, "PID ", 4))
+			continue;
+		rows++;
+		CHILD_CHECK(sh, status_parse_line(line, &sl));
+		CHILD_CHECK(sh, sl.pid == 1 && sl.file_quota == 77);
+	}
+	sh->val[0] = rows;
+	return 0;
+}
+
+static int pidns_status_outer(struct shared *sh, void *arg)
+{
+	int status;
+
+	if (unshare(CLONE_NEWPID)) {
+		sh->skip = 1;
+		sh->fail_errno = errno;
+		return 0;
+	}
+	status = run_child(pidns_status_inner, sh, arg);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+TEST(status_in_child_pid_namespace)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_ROOT();
+	REQUIRE_STATUS();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	/* Tracked outside: must not show inside. */
+	ASSERT_SYSOK(rt_register(getpid()));
+	status = run_child(pidns_status_outer, sh, NULL);
+	if (sh->skip)
+		SKIP(return, "unshare(CLONE_NEWPID): %s", strerror(sh->fail_errno));
+	EXPECT_CHILD_OK(status, sh);
+	EXPECT_EQ(1L, sh->val[0]);
+	EXPECT_SYSOK(rt_deregister(getpid()));
+	shared_free(sh);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], HELPER_ARG))

@@ -260,7 +260,7 @@ static int read_all(const char *path, char **out)
 
 int status_read(struct rt_proc **list, size_t *n)
 {
-	char *buf;
+	char *buf = NULL;
 	int ret = read_all(STATUS_PATH, &buf);
 
 	if (ret)

@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/user_namespace.h>
 
 #include "restrack.h"
 
@@ -190,6 +191,7 @@ static void restrack_free_rcu(struct rcu_head *head)
 {
 	struct restrack_entry *e = container_of(head, struct restrack_entry, rcu);
 
+	put_user_ns(e->quota_ns);
 	put_pid(e->pid);
 	kfree(e);
 }
@@ -293,17 +295,6 @@ int restrack_may_manage(struct task_struct *task)
 	return ret;
 }
 
-/* Lifting a limit needs CAP_SYS_RESOURCE over the target. */
-static bool restrack_may_lift(struct task_struct *task)
-{
-	bool ok;
-
-	rcu_read_lock();
-	ok = ns_capable(__task_cred(task)->user_ns, CAP_SYS_RESOURCE);
-	rcu_read_unlock();
-	return ok;
-}
-
 /**
  * restrack_register - start tracking @task's process
  * @task: any thread of a live user process
@@ -370,30 +361,78 @@ bool restrack_is_tracked(struct task_struct *task)
 	return rcu_access_pointer(task->signal->restrack);
 }
 
-/* Snapshot the quotas of @sig's record; false when it is not tracked. */
-static bool restrack_snapshot(struct signal_struct *sig,
-			      struct restrack_entry **ep,
-			      struct restrack_quota *q)
+/*
+ * The caller's rights are checked without restrack_lock (ns_capable() may
+ * sleep in an LSM); a snapshot of the record lets the change go ahead only
+ * if nothing moved meanwhile.
+ */
+struct restrack_snap {
+	struct restrack_entry *e;
+	struct restrack_quota q;
+	struct user_namespace *ns;	/* referenced; NULL when nothing is limited */
+};
+
+/* Snapshot @sig's record; false when the process is not tracked. */
+static bool restrack_snapshot(struct signal_struct *sig, struct restrack_snap *s)
 {
 	struct restrack_entry *e;
 
 	spin_lock(&restrack_lock);
 	e = restrack_entry_locked(sig);
 	if (e) {
-		q->heap_mb = e->heap_quota_mb;
-		q->files = e->file_quota;
+		s->q.heap_mb = e->heap_quota_mb;
+		s->q.files = e->file_quota;
+		s->ns = e->quota_ns ? get_user_ns(e->quota_ns) : NULL;
 	}
 	spin_unlock(&restrack_lock);
-	*ep = e;
+	s->e = e;
 	return e;
 }
 
-static bool restrack_unchanged_locked(struct signal_struct *sig,
-				      struct restrack_entry *e,
-				      const struct restrack_quota *q)
+static void restrack_snap_put(struct restrack_snap *s)
 {
-	return restrack_entry_locked(sig) == e && e->heap_quota_mb == q->heap_mb &&
-	       e->file_quota == q->files;
+	if (s->e)
+		put_user_ns(s->ns);
+}
+
+static bool restrack_unchanged_locked(struct signal_struct *sig,
+				      const struct restrack_snap *s)
+{
+	struct restrack_entry *e = restrack_entry_locked(sig);
+
+	return e == s->e && e->heap_quota_mb == s->q.heap_mb &&
+	       e->file_quota == s->q.files && e->quota_ns == s->ns;
+}
+
+/*
+ * Lifting a limit needs CAP_SYS_RESOURCE in the user namespace of whoever
+ * set it, not in the target's: a limited process that makes itself a user
+ * namespace gains no power over its own limit.
+ */
+static bool restrack_may_lift(const struct restrack_snap *s)
+{
+	return ns_capable(s->ns ?: &init_user_ns, CAP_SYS_RESOURCE);
+}
+
+/*
+ * Remember who may lift the limits being set: the outermost user namespace
+ * among those of everybody who set one; the initial namespace when two
+ * setters' namespaces are unrelated.
+ */
+static void restrack_set_quota_ns_locked(struct restrack_entry *e,
+					 const struct restrack_quota *q)
+{
+	struct user_namespace *ns = current_user_ns(), *old = e->quota_ns;
+
+	if (q->heap_mb < 0 && q->files < 0)
+		e->quota_ns = NULL;
+	else if (!old || (ns != old && in_userns(ns, old)))
+		e->quota_ns = get_user_ns(ns);
+	else if (!in_userns(old, ns))
+		e->quota_ns = get_user_ns(&init_user_ns);
+	else
+		return;
+	put_user_ns(old);
 }
 
 /* Is @new higher than @old, -1 being the highest? */
@@ -412,24 +451,28 @@ static bool restrack_raises(long old, long new)
 int restrack_deregister(struct task_struct *task)
 {
 	struct signal_struct *sig = task->signal;
-	struct restrack_entry *e;
-	struct restrack_quota q;
+	struct restrack_snap s;
+	bool done;
 
 	for (;;) {
-		if (!restrack_snapshot(sig, &e, &q))
+		if (!restrack_snapshot(sig, &s))
 			return -ENOENT;
-		if ((q.heap_mb >= 0 || q.files >= 0) && !restrack_may_lift(task))
+		if ((s.q.heap_mb >= 0 || s.q.files >= 0) && !restrack_may_lift(&s)) {
+			restrack_snap_put(&s);
 			return -EPERM;
+		}
 
 		spin_lock(&restrack_lock);
-		if (restrack_unchanged_locked(sig, e, &q)) {
+		done = restrack_unchanged_locked(sig, &s);
+		if (done)
 			restrack_detach_locked(sig);
-			spin_unlock(&restrack_lock);
-			restrack_free(e);
+		spin_unlock(&restrack_lock);
+		restrack_snap_put(&s);
+		if (done) {
+			restrack_free(s.e);
 			return 0;
 		}
 		/* Changed while we checked the caller's rights: again. */
-		spin_unlock(&restrack_lock);
 	}
 }
 
@@ -448,27 +491,33 @@ int restrack_set_quota(struct task_struct *task,
 {
 	struct signal_struct *sig = task->signal;
 	struct restrack_entry *e;
-	struct restrack_quota q;
+	struct restrack_snap s;
 
 	for (;;) {
-		if (!restrack_snapshot(sig, &e, &q))
+		if (!restrack_snapshot(sig, &s))
 			return -ENOENT;
-		if ((restrack_raises(q.heap_mb, quota->heap_mb) ||
-		     restrack_raises(q.files, quota->files)) &&
-		    !restrack_may_lift(task))
+		if ((restrack_raises(s.q.heap_mb, quota->heap_mb) ||
+		     restrack_raises(s.q.files, quota->files)) &&
+		    !restrack_may_lift(&s)) {
+			restrack_snap_put(&s);
 			return -EPERM;
+		}
 
 		spin_lock(&restrack_lock);
-		if (restrack_unchanged_locked(sig, e, &q))
+		if (restrack_unchanged_locked(sig, &s))
 			break;
 		spin_unlock(&restrack_lock);
+		restrack_snap_put(&s);
 	}
 
+	e = s.e;
+	restrack_set_quota_ns_locked(e, quota);
 	WRITE_ONCE(e->heap_quota_mb, quota->heap_mb);
 	WRITE_ONCE(e->heap_limit, quota->heap_mb < 0 ? ULONG_MAX :
 		   (unsigned long)quota->heap_mb << 20);
 	WRITE_ONCE(e->file_quota, quota->files);
 	spin_unlock(&restrack_lock);
+	restrack_snap_put(&s);
 
 	restrack_enforce_now(task, quota);
 	return 0;

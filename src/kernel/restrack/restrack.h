@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 struct pid;
+struct user_namespace;
 struct task_struct;
 
 enum {
@@ -25,6 +26,8 @@ enum {
  * @heap_limit: heap quota in bytes, ULONG_MAX for none
  * @heap_quota_mb: heap quota in MiB as set, -1 for none
  * @file_quota: file quota, -1 for none
+ * @quota_ns: the user namespace whose CAP_SYS_RESOURCE may lift the quotas
+ *	(referenced), NULL while nothing is limited
  * @flags: RESTRACK_KILLED once SIGKILL has been sent for a quota;
  *	RESTRACK_HEAP_CHECK while a heap check waits for the return to user mode
  * @rcu: frees the record after a grace period
@@ -40,6 +43,7 @@ struct restrack_entry {
 	unsigned long heap_limit;
 	long heap_quota_mb;
 	long file_quota;
+	struct user_namespace *quota_ns;
 	unsigned long flags;
 	struct rcu_head rcu;
 	struct llist_node nmi_free;
