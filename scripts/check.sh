@@ -8,9 +8,9 @@
 #  guest:  for each series and architecture, build the test kernel and both
 #          modules, boot it in QEMU twice (without, then with the modules)
 #          and run the kselftest-harness suite tests/guest/restrack_test.c.
-#  debug:  for each series on DEBUG_ARCHES (x86_64), build the debug kernel
-#          (KASAN, lockdep, PROVE_RCU, DEBUG_VM, kmemleak) and run the suite,
-#          the stress test and the fuzzer on it; any report fails the run.
+#          On DEBUG_ARCHES (x86_64) the test kernel is the debug flavour
+#          (KASAN, lockdep, PROVE_RCU, DEBUG_VM, UBSAN, kmemleak) and also runs
+#          the stress test and the fuzzer; any report fails the run.
 #
 # Prints one line per test and per kernel, then "N passed, N failed".
 # SERIES="6.1 6.12", ARCHES="x86_64 arm64", DEBUG_ARCHES="x86_64" (or "")
@@ -139,8 +139,12 @@ for series in $series_list; do
 	check_series "$series"
 	for arch in $arch_list; do
 		check_arch "$arch"
+		# x86_64 runs on the debug flavour: the same small config plus
+		# KASAN, lockdep and kmemleak, so one build serves both jobs.
+		flavour="test"
+		case " $debug_arch_list " in *" $arch "*) flavour=debug ;; esac
 		p0=$passed f0=$failed s0=$skipped t0=$SECONDS
-		if build_kernel "$series" "$arch" test; then
+		if build_kernel "$series" "$arch" "$flavour"; then
 			asm=$(syscall_numbers "$arch" asm/unistd.h "$obj/usr/include")
 			uapi=$(syscall_numbers "$arch" linux/resource_tracker.h "$obj/usr/include")
 			if [ "$asm" = "$want" ] && [ "$uapi" = "$want" ]; then
@@ -148,21 +152,14 @@ for series in $series_list; do
 			else
 				fail "$series/$arch: syscall numbers: asm/unistd.h '$asm', resource_tracker.h '$uapi', want '$want'"
 			fi
-			run_guest "$series" "$arch" test plain restrack_test
-			run_guest "$series" "$arch" test modules restrack_test
+			run_guest "$series" "$arch" "$flavour" plain restrack_test
+			run_guest "$series" "$arch" "$flavour" modules restrack_test
+			if [ "$flavour" = debug ]; then
+				run_guest "$series" "$arch" debug modules restrack_stress -t "$stress_seconds"
+				run_guest "$series" "$arch" debug plain restrack_fuzz -n "$fuzz_calls"
+			fi
 		fi
-		kernel_done "$series/$arch" "$p0" "$f0" "$s0" "$t0"
-	done
-
-	for arch in $debug_arch_list; do
-		check_arch "$arch"
-		p0=$passed f0=$failed s0=$skipped t0=$SECONDS
-		if build_kernel "$series" "$arch" debug; then
-			run_guest "$series" "$arch" debug modules restrack_test
-			run_guest "$series" "$arch" debug modules restrack_stress -t "$stress_seconds"
-			run_guest "$series" "$arch" debug plain restrack_fuzz -n "$fuzz_calls"
-		fi
-		kernel_done "$series/$arch/debug" "$p0" "$f0" "$s0" "$t0"
+		kernel_done "$series/$arch/$flavour" "$p0" "$f0" "$s0" "$t0"
 	done
 
 	# Style and patch checks, with this series' own checkpatch.

@@ -225,12 +225,19 @@ static const struct {
 	{ "t", 1ULL << 40 }, { "tib", 1ULL << 40 }, { "tb", 1000000000000ULL },
 };
 
+/* Digits of a fraction that count; the product with a unit must fit. */
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 wide_t;
 #define MAX_FRAC_DIGITS 18
+#else
+typedef unsigned long long wide_t;	/* 10^6 * 10^12 < 2^64 */
+#define MAX_FRAC_DIGITS 6
+#endif
 
 API int restrack_parse_size(const char *s, unsigned long long *bytes)
 {
 	unsigned long long whole = 0, frac = 0, den = 1, mult = 0, total;
-	unsigned __int128 num;
+	wide_t num;
 	const char *p = s, *unit;
 	size_t i, ulen;
 	int digits = 0, fdigits = 0, more = 0;
@@ -280,7 +287,7 @@ API int restrack_parse_size(const char *s, unsigned long long *bytes)
 	total = whole * mult;
 	if (frac || more) {
 		/* Round a fraction of a byte up. */
-		num = (unsigned __int128)frac * mult;
+		num = (wide_t)frac * mult;
 		num = num / den + (num % den != 0 || more);
 		if (num > ULLONG_MAX - total)
 			return -ERANGE;

@@ -308,7 +308,7 @@ static int cmd_cap(int argc, char **argv)
 	bool have_heap = false, have_files = false, have_usage;
 	struct restrack_usage u;
 	struct rt_proc sp;
-	char a[32], b[32];
+	char a[32];
 	int c, rounded = 0, ret;
 	pid_t pid;
 
@@ -387,11 +387,10 @@ static int cmd_cap(int argc, char **argv)
 		return fail(RESTRACK_OP_CAP, pid, ret);
 	if (have_usage && heap >= 0 &&
 	    u.heap_bytes > (unsigned long)heap * RESTRACK_MIB)
-		note("pid %d used %s (%lu bytes), over the new heap quota of %s: the "
-		     "kernel killed it", (int)pid,
+		note("pid %d used %s (%lu bytes), over the new heap quota of %ld MiB: "
+		     "the kernel killed it", (int)pid,
 		     restrack_format_size(u.heap_bytes, a, sizeof(a)), u.heap_bytes,
-		     restrack_format_size((unsigned long long)heap * RESTRACK_MIB, b,
-					  sizeof(b)));
+		     heap);
 	else if (have_usage && files >= 0 && u.files > (unsigned long)files)
 		note("pid %d had %lu open files, over the new file quota of %ld: "
 		     "the kernel killed it", (int)pid, u.files, files);

@@ -176,8 +176,8 @@ char *format_percent(unsigned long usage, unsigned long long limit,
 	else if (!limit)
 		snprintf(buf, size, usage ? "over" : "0%%");
 	else
-		snprintf(buf, size, "%llu%%",
-			 (unsigned long long)((unsigned __int128)usage * 100 / limit));
+		snprintf(buf, size, "%llu%%", (unsigned long long)
+			 ((long double)usage * 100.0L / (long double)limit));
 	return buf;
 }
 

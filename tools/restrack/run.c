@@ -178,35 +178,39 @@ static void report_signal(pid_t pid, const char *name, int status, int kfd,
 		ret = kmsg_find(kfd, pid, &k);
 	else
 		ret = klog_find(pid, &k);
-	if (ret == 0) {
+	if (ret == 0 && !before_exec) {
 		format_kill(msg, sizeof(msg), &k);
-		if (before_exec)
-			note("the quota killed the process at once, before it could "
-			     "start %s: it was %s; set a quota above what the process "
-			     "uses before exec", name, msg);
+		note("pid %d (%s) was %s", (int)pid, k.comm[0] ? k.comm : name, msg);
+		return;
+	}
+	if (ret == 0 || (sh->stage == STAGE_CAPPING &&
+			 ((heap >= 0 && sh->heap > (unsigned long)heap * RESTRACK_MIB) ||
+			  (files >= 0 && sh->files > (unsigned long)files)))) {
+		/* The kernel's figure if it logged one, else the child's own. */
+		bool heap_kill = ret == 0 ? k.kind == KILL_HEAP :
+			(heap >= 0 && sh->heap > (unsigned long)heap * RESTRACK_MIB);
+		unsigned long usage = ret == 0 ? k.usage : heap_kill ? sh->heap : sh->files;
+
+		if (heap_kill)
+			note("the heap quota of %ld MiB is below what the process used "
+			     "before it could start %s (%lu bytes, %s): the kernel killed "
+			     "it at once; give a larger --heap", heap, name, usage,
+			     restrack_format_size(usage, a, sizeof(a)));
 		else
-			note("pid %d (%s) was %s", (int)pid, k.comm[0] ? k.comm : name, msg);
+			note("the file quota of %ld is below the %lu files the process had "
+			     "open before it could start %s: the kernel killed it at once; "
+			     "give a larger --files", files, usage, name);
 		return;
 	}
-	if (before_exec && sh->stage == STAGE_CAPPING && heap >= 0 &&
-	    sh->heap > (unsigned long)heap * RESTRACK_MIB) {
-		note("the heap quota of %ld MiB killed the process at once, before it "
-		     "could start %s: it used %s (%lu bytes) already", heap, name,
-		     restrack_format_size(sh->heap, a, sizeof(a)), sh->heap);
-		return;
-	}
-	if (before_exec && sh->stage == STAGE_CAPPING && files >= 0 &&
-	    sh->files > (unsigned long)files) {
-		note("the file quota of %ld killed the process at once, before it "
-		     "could start %s: it had %lu open files already", files, name,
-		     sh->files);
+	if (heap < 0 && files < 0) {
+		note("pid %d (%s) was killed by SIGKILL", (int)pid, name);
 		return;
 	}
 	quota_list(q, sizeof(q), heap, files);
 	if (ret == -ENOENT)
-		note("pid %d (%s) was killed by SIGKILL (probably a quota: %s; the "
-		     "kernel log has no restrack line for it, perhaps rate-limited)",
-		     (int)pid, name, q);
+		note("pid %d (%s) was killed by SIGKILL; the kernel log has no restrack "
+		     "line for it, so not by a quota (%s) unless the line was "
+		     "rate-limited", (int)pid, name, q);
 	else
 		note("pid %d (%s) was killed by SIGKILL (probably a quota: %s; the "
 		     "kernel log, which would say, is unreadable: %s)", (int)pid,

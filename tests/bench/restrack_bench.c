@@ -1,0 +1,915 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hot-path benchmark of the resource tracker, run as a guest program.
+ *
+ *   restrack_bench [-n ITER] [-r REPS] [-c CONDITIONS] [-w WORKLOADS]
+ *
+ * Times tight loops in the shape of will-it-scale's open1/dup1/brk1/mmap1
+ * (one system call pattern per workload) under several tracking
+ * conditions, with clock_gettime(CLOCK_MONOTONIC) around each loop.  Under
+ * QEMU -icount shift=0 the guest clock advances one nanosecond per guest
+ * instruction, so "ns" are instruction counts and repeat almost exactly.
+ *
+ * Workloads (-w, comma separated, each NAME or NAME:ITER to give it its own
+ * iteration count; default all, in this order):
+ *   open_close        open+close of a file on tmpfs
+ *   dup_close         dup+close
+ *   pipe_close        pipe+close x2
+ *   socket_close      socket(AF_UNIX, SOCK_STREAM)+close
+ *   mmap_4k           4 KiB private anonymous mmap+munmap
+ *   mmap_1m_touch     1 MiB private anonymous mmap, write to every page, munmap
+ *   brk               brk up one page and back
+ *   malloc_1m         glibc malloc(1 MiB), write a byte, free; the mmap
+ *                     threshold is pinned at glibc's default 128 KiB, so
+ *                     each block is an mmap and munmap (left dynamic, glibc
+ *                     would serve it from the brk heap after the first free
+ *                     and make no system call at all)
+ *   fork_exit_wait    fork, child _exit(0), waitpid
+ *   register_deregister  register+deregister of an untracked helper process
+ *                     (on a kernel without the tracker: two ENOSYS calls)
+ *
+ * Conditions (-c, comma separated; always run in this order, since the
+ * tracker's static key, once on, stays on):
+ *   untracked         nothing was ever registered by this program
+ *   untracked_armed   another process is tracked (hooks live), we are not
+ *   tracked           this process tracked, no quota
+ *   quota             tracked, quotas 1024 MiB and 1024 files (never hit)
+ *   othersN           tracked, while N other processes are tracked too
+ *                     (N sleeping children, registered; e.g. others10000)
+ * Default: untracked,untracked_armed,tracked,quota,others1,others100,
+ * others1000,others10000.  On a kernel without the system calls (ENOSYS)
+ * only "untracked" runs; the others are reported as skipped.
+ *
+ * Each (condition, workload) pair runs ITER iterations (default 100000)
+ * REPS times (default 5), each rep preceded by ITER/100 (at least 10)
+ * untimed warm-up iterations and 20 ms of idle time (RCU callbacks and
+ * kworkers left over from before run then, not inside the loop).  Reps are
+ * the inner loop, so that a condition's state is the same for all of them.
+ * The sleeping processes of othersN are children of a spawner, not ours,
+ * and all asleep before any loop starts.
+ *
+ * Output, one line each, all starting with "BENCH":
+ *   BENCH-INFO tracker=yes|no machine=M release=R iters=N reps=N pagesize=N
+ *   BENCH-COND cond=C others=N setup_ns=N
+ *   BENCH cond=C workload=W rep=K iters=N ns=N
+ *   BENCH-SKIP cond=C [workload=W] reason=R   (that figure is missing)
+ *   BENCH-INVALID cond=C reason=R   (the condition's figures are void)
+ *   BENCH-SUMMARY ... (human-readable median ns/op table)
+ *   BENCH-DONE status=ok|failed
+ * Exits 0 when every requested figure was measured or legitimately skipped.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/resource_tracker.h>
+
+#define TMPFILE		"/tmp/restrack_bench.tmp"
+#define QUOTA_HEAP_MB	1024L
+#define QUOTA_FILES	1024L
+#define MAX_REPS	101
+#define MAX_OTHERS	30000
+/* Idle time before a condition's loops and before each timed loop. */
+#define SETTLE_COND_MS	200
+#define SETTLE_REP_MS	20
+
+static long iters = 100000;
+static int reps = 5;
+static long pagesize;
+static bool have_tracker;
+static bool failed;
+/* Set once this program registered anything: the static key is on. */
+static bool armed;
+
+/* The untracked helper that register_deregister registers. */
+static pid_t target_pid = -1;
+/* Scratch state of the workloads. */
+static int dup_fd = -1;
+static uintptr_t brk_base;
+
+static long rt_register(pid_t pid)
+{
+	return syscall(__NR_register, pid);
+}
+
+static long rt_deregister(pid_t pid)
+{
+	return syscall(__NR_deregister, pid);
+}
+
+static long rt_cap(pid_t pid, long heap_mb, long files)
+{
+	return syscall(__NR_resource_cap, pid, heap_mb, files);
+}
+
+static long rt_reset(pid_t pid)
+{
+	return syscall(__NR_resource_reset, pid);
+}
+
+static long rt_fetch(struct per_proc_resource *r, pid_t pid)
+{
+	return syscall(__NR_fetch, r, pid);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void fail(const char *what)
+{
+	printf("BENCH-ERROR %s: %s\n", what, strerror(errno));
+	failed = true;
+}
+
+/* ---------------------------------------------------------------------
+ * Workloads.  Each loop returns 0, or -1 with errno set on the first
+ * failing call.
+ */
+
+static int loop_open_close(long n)
+{
+	for (long i = 0; i < n; i++) {
+		int fd = open(TMPFILE, O_RDWR);
+
+		if (fd < 0 || close(fd))
+			return -1;
+	}
+	return 0;
+}
+
+static int loop_dup_close(long n)
+{
+	for (long i = 0; i < n; i++) {
+		int fd = dup(dup_fd);
+
+		if (fd < 0 || close(fd))
+			return -1;
+	}
+	return 0;
+}
+
+static int loop_pipe_close(long n)
+{
+	for (long i = 0; i < n; i++) {
+		int p[2];
+
+		if (pipe(p) || close(p[0]) || close(p[1]))
+			return -1;
+	}
+	return 0;
+}
+
+static int loop_socket_close(long n)
+{
+	for (long i = 0; i < n; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		if (fd < 0 || close(fd))
+			return -1;
+	}
+	return 0;
+}
+
+static int loop_mmap_4k(long n)
+{
+	for (long i = 0; i < n; i++) {
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED || munmap(p, 4096))
+			return -1;
+	}
+	return 0;
+}
+
+static int loop_mmap_1m_touch(long n)
+{
+	const size_t len = 1 << 20;
+
+	for (long i = 0; i < n; i++) {
+		volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return -1;
+		for (size_t off = 0; off < len; off += pagesize)
+			p[off] = 1;
+		if (munmap((void *)p, len))
+			return -1;
+	}
+	return 0;
+}
+
+/* Raw brk: glibc's sbrk() caches the break and malloc uses it too. */
+static int loop_brk(long n)
+{
+	uintptr_t up = brk_base + pagesize;
+
+	for (long i = 0; i < n; i++) {
+		if ((uintptr_t)syscall(SYS_brk, up) != up ||
+		    (uintptr_t)syscall(SYS_brk, brk_base) != brk_base) {
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int loop_malloc_1m(long n)
+{
+	for (long i = 0; i < n; i++) {
+		volatile char *p = malloc(1 << 20);
+
+		if (!p)
+			return -1;
+		p[0] = 1;
+		free((void *)p);
+	}
+	return 0;
+}
+
+static int loop_fork_exit_wait(long n)
+{
+	for (long i = 0; i < n; i++) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return -1;
+		if (pid == 0)
+			_exit(0);
+		if (waitpid(pid, &status, 0) != pid)
+			return -1;
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			errno = ECHILD;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int loop_register_deregister(long n)
+{
+	for (long i = 0; i < n; i++) {
+		long a = rt_register(target_pid);
+
+		if (a && errno != ENOSYS)
+			return -1;
+		a = rt_deregister(target_pid);
+		if (a && errno != ENOSYS)
+			return -1;
+	}
+	return 0;
+}
+
+struct workload {
+	const char *name;
+	int (*loop)(long n);
+};
+
+static const struct workload workloads[] = {
+	{ "open_close", loop_open_close },
+	{ "dup_close", loop_dup_close },
+	{ "pipe_close", loop_pipe_close },
+	{ "socket_close", loop_socket_close },
+	{ "mmap_4k", loop_mmap_4k },
+	{ "mmap_1m_touch", loop_mmap_1m_touch },
+	{ "brk", loop_brk },
+	{ "malloc_1m", loop_malloc_1m },
+	{ "fork_exit_wait", loop_fork_exit_wait },
+	/* Last: in "untracked" its first call turns the static key on. */
+	{ "register_deregister", loop_register_deregister },
+};
+#define NR_WORKLOADS (int)(sizeof(workloads) / sizeof(workloads[0]))
+
+/* ---------------------------------------------------------------------
+ * Helper processes.
+ */
+
+static long read_sysctl(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+static void write_sysctl(const char *path, long val)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY);
+	int len = snprintf(buf, sizeof(buf), "%ld\n", val);
+
+	if (fd < 0 || write(fd, buf, len) != len)
+		printf("BENCH-NOTE cannot set %s to %ld: %s\n", path, val, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Room for @n more processes: a small kernel (CONFIG_BASE_SMALL) starts
+ * with pid_max 4096; it may go up to 32768.
+ */
+static void ensure_room(long n)
+{
+	static const char *const knobs[] = {
+		"/proc/sys/kernel/pid_max", "/proc/sys/kernel/threads-max",
+	};
+
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		long cur = read_sysctl(knobs[i]), want = n + 1000;
+
+		if (cur >= 0 && cur < want) {
+			write_sysctl(knobs[i], want);
+			printf("BENCH-NOTE %s raised from %ld to %ld\n", knobs[i],
+			       cur, read_sysctl(knobs[i]));
+		}
+	}
+}
+
+/* The state letter of a process, as in /proc/PID/stat; 0 if unknown. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* Wait until @pid sleeps, so that it takes no CPU time from the loops. */
+static void wait_asleep(pid_t pid)
+{
+	char st;
+
+	while ((st = proc_state(pid)) && st != 'S')
+		sched_yield();
+}
+
+/* Let deferred work (RCU callbacks, kworkers) finish while we are idle. */
+static void settle(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * A group of sleeping processes: N children of a spawner process, which is
+ * our child.  They are not our children so that wait() and fork() in the
+ * workloads see the same few children of ours whatever N is.  The group
+ * ends when we close cmd_fd (or die): the spawner kills and reaps them.
+ */
+struct group {
+	pid_t spawner;
+	pid_t *pids;		/* shared with the spawner */
+	long n;
+	int cmd_fd;
+};
+
+static void spawner_main(struct group *g, int ready_fd, int cmd_fd, pid_t parent)
+{
+	pid_t self = getpid();
+	long n = 0;
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	for (; n < g->n; n++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != self)
+				_exit(0);
+			for (;;)
+				pause();
+		}
+		if (pid < 0)
+			break;
+		g->pids[n] = pid;
+	}
+	for (long i = 0; i < n; i++)
+		wait_asleep(g->pids[i]);
+	if (write(ready_fd, &n, sizeof(n)) != sizeof(n))
+		_exit(1);
+	/* Until our parent closes the pipe or dies. */
+	while (read(cmd_fd, &c, 1) > 0)
+		;
+	for (long i = 0; i < n; i++)
+		kill(g->pids[i], SIGKILL);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	_exit(0);
+}
+
+static int group_start(struct group *g, long n)
+{
+	int ready[2], cmd[2];
+	long got = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->n = n;
+	g->cmd_fd = -1;
+	g->pids = mmap(NULL, n * sizeof(pid_t), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (g->pids == MAP_FAILED) {
+		g->pids = NULL;
+		return -1;
+	}
+	if (pipe2(ready, O_CLOEXEC))
+		return -1;
+	if (pipe2(cmd, O_CLOEXEC)) {
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
+	g->spawner = fork();
+	if (g->spawner == 0) {
+		close(ready[0]);
+		close(cmd[1]);
+		spawner_main(g, ready[1], cmd[0], getppid());
+	}
+	close(ready[1]);
+	close(cmd[0]);
+	g->cmd_fd = cmd[1];
+	if (g->spawner < 0 ||
+	    read(ready[0], &got, sizeof(got)) != sizeof(got) || got != n) {
+		printf("BENCH-NOTE spawned %ld of %ld sleeping processes\n", got, n);
+		close(ready[0]);
+		errno = EAGAIN;
+		return -1;
+	}
+	close(ready[0]);
+	wait_asleep(g->spawner);
+	return 0;
+}
+
+static void group_stop(struct group *g)
+{
+	if (g->cmd_fd >= 0)
+		close(g->cmd_fd);
+	if (g->spawner > 0)
+		waitpid(g->spawner, NULL, 0);
+	if (g->pids)
+		munmap(g->pids, g->n * sizeof(pid_t));
+	memset(g, 0, sizeof(*g));
+	g->cmd_fd = -1;
+}
+
+/* ---------------------------------------------------------------------
+ * Conditions.
+ */
+
+enum cond_kind { UNTRACKED, UNTRACKED_ARMED, TRACKED, QUOTA, OTHERS };
+
+struct condition {
+	char name[32];
+	enum cond_kind kind;
+	long others;
+};
+
+static struct condition conds[64];
+static int nr_conds;
+
+static int cmp_cond(const void *a, const void *b)
+{
+	const struct condition *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return (int)x->kind - (int)y->kind;
+	return (x->others > y->others) - (x->others < y->others);
+}
+
+static int parse_condition(const char *s, struct condition *c)
+{
+	char *end;
+
+	memset(c, 0, sizeof(*c));
+	if (strlen(s) >= sizeof(c->name))
+		return -1;
+	strcpy(c->name, s);
+	if (!strcmp(s, "untracked") || !strcmp(s, "baseline"))
+		c->kind = UNTRACKED;
+	else if (!strcmp(s, "untracked_armed"))
+		c->kind = UNTRACKED_ARMED;
+	else if (!strcmp(s, "tracked"))
+		c->kind = TRACKED;
+	else if (!strcmp(s, "quota"))
+		c->kind = QUOTA;
+	else if (!strncmp(s, "others", 6)) {
+		c->kind = OTHERS;
+		c->others = strtol(s + 6, &end, 10);
+		if (end == s + 6 || *end || c->others < 1 || c->others > MAX_OTHERS)
+			return -1;
+	} else {
+		return -1;
+	}
+	if (c->kind == UNTRACKED)
+		strcpy(c->name, "untracked");
+	return 0;
+}
+
+/* Prepared state of a condition, undone by cond_leave(). */
+static struct group others = { .cmd_fd = -1 };
+static struct group armer = { .cmd_fd = -1 };
+static struct group target = { .cmd_fd = -1 };
+
+static int register_self(void)
+{
+	if (rt_register(getpid())) {
+		fail("register(self)");
+		return -1;
+	}
+	armed = true;
+	return 0;
+}
+
+static int cond_enter(const struct condition *c)
+{
+	pid_t self = getpid();
+
+	switch (c->kind) {
+	case UNTRACKED:
+		return 0;
+	case UNTRACKED_ARMED:
+		if (group_start(&armer, 1) || rt_register(armer.pids[0])) {
+			fail("register(armer)");
+			return -1;
+		}
+		armed = true;
+		return 0;
+	case TRACKED:
+		return register_self();
+	case QUOTA:
+		if (register_self())
+			return -1;
+		if (rt_cap(self, QUOTA_HEAP_MB, QUOTA_FILES)) {
+			fail("resource_cap(self)");
+			return -1;
+		}
+		return 0;
+	case OTHERS:
+		ensure_room(c->others);
+		if (group_start(&others, c->others)) {
+			fail("fork(sleepers)");
+			return -1;
+		}
+		for (long i = 0; i < c->others; i++) {
+			if (rt_register(others.pids[i])) {
+				fail("register(sleeper)");
+				return -1;
+			}
+		}
+		armed = true;
+		return register_self();
+	}
+	return -1;
+}
+
+/* Is everything still as the condition says? */
+static int cond_check(const struct condition *c)
+{
+	struct per_proc_resource r;
+	int tracked = rt_fetch(&r, getpid()) == 0;
+
+	if (c->kind == UNTRACKED || c->kind == UNTRACKED_ARMED) {
+		if (have_tracker && tracked) {
+			errno = EEXIST;
+			fail("untracked condition, but this process is tracked");
+			return -1;
+		}
+		return 0;
+	}
+	if (!tracked) {
+		fail("fetch(self) in a tracked condition");
+		return -1;
+	}
+	if (c->kind == OTHERS) {
+		for (long i = 0; i < others.n; i++) {
+			if (rt_fetch(&r, others.pids[i])) {
+				fail("fetch(sleeper)");
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static void cond_leave(const struct condition *c)
+{
+	pid_t self = getpid();
+
+	switch (c->kind) {
+	case UNTRACKED:
+		break;
+	case UNTRACKED_ARMED:
+		group_stop(&armer);
+		break;
+	case QUOTA:
+		if (rt_reset(self))
+			fail("resource_reset(self)");
+		/* fall through */
+	case TRACKED:
+		if (rt_deregister(self) && errno != ENOENT)
+			fail("deregister(self)");
+		break;
+	case OTHERS:
+		if (rt_deregister(self) && errno != ENOENT)
+			fail("deregister(self)");
+		group_stop(&others);
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Measurement.
+ */
+
+static uint64_t results[64][NR_WORKLOADS][MAX_REPS];
+static bool selected[NR_WORKLOADS];
+/* Iterations of each workload; 0 for the -n default. */
+static long wl_iters[NR_WORKLOADS];
+
+static long iters_of(int w)
+{
+	return wl_iters[w] ? wl_iters[w] : iters;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int setup_workloads(void)
+{
+	int fd = open(TMPFILE, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	if (fd < 0) {
+		fail("create " TMPFILE);
+		return -1;
+	}
+	dup_fd = fd;
+	brk_base = (uintptr_t)syscall(SYS_brk, 0);
+	if (group_start(&target, 1)) {
+		fail("fork(target)");
+		return -1;
+	}
+	target_pid = target.pids[0];
+	return 0;
+}
+
+static void run_condition(int ci)
+{
+	const struct condition *c = &conds[ci];
+	uint64_t t0 = now_ns();
+
+	if (!have_tracker && c->kind != UNTRACKED) {
+		printf("BENCH-SKIP cond=%s reason=ENOSYS\n", c->name);
+		return;
+	}
+	if (c->kind == UNTRACKED && armed)
+		printf("BENCH-NOTE cond=untracked runs after a registration: the hooks are live\n");
+	if (cond_enter(c) || cond_check(c)) {
+		printf("BENCH-SKIP cond=%s reason=setup-failed\n", c->name);
+		cond_leave(c);
+		return;
+	}
+	printf("BENCH-COND cond=%s others=%ld armed=%d setup_ns=%llu\n", c->name,
+	       c->kind == OTHERS ? c->others : 0L, (int)armed,
+	       (unsigned long long)(now_ns() - t0));
+	settle(SETTLE_COND_MS);
+
+	for (int w = 0; w < NR_WORKLOADS; w++) {
+		long n = iters_of(w), warm = n / 100 < 10 ? 10 : n / 100;
+
+		if (!selected[w])
+			continue;
+		for (int r = 0; r < reps; r++) {
+			uint64_t start, end;
+
+			if (workloads[w].loop(warm)) {
+				printf("BENCH-SKIP cond=%s workload=%s reason=%s\n",
+				       c->name, workloads[w].name, strerror(errno));
+				failed = true;
+				break;
+			}
+			settle(SETTLE_REP_MS);
+			start = now_ns();
+			if (workloads[w].loop(n)) {
+				printf("BENCH-SKIP cond=%s workload=%s reason=%s\n",
+				       c->name, workloads[w].name, strerror(errno));
+				failed = true;
+				break;
+			}
+			end = now_ns();
+			/* register_deregister from "untracked" arms the key. */
+			if (!strcmp(workloads[w].name, "register_deregister") &&
+			    have_tracker)
+				armed = true;
+			results[ci][w][r] = end - start;
+			printf("BENCH cond=%s workload=%s rep=%d iters=%ld ns=%llu\n",
+			       c->name, workloads[w].name, r + 1, n,
+			       (unsigned long long)(end - start));
+		}
+	}
+	if (cond_check(c))
+		printf("BENCH-INVALID cond=%s reason=state-changed-during-run\n", c->name);
+	cond_leave(c);
+	settle(SETTLE_COND_MS);
+}
+
+static void summary(void)
+{
+	printf("BENCH-SUMMARY median ns per operation (min-max), %d reps\n", reps);
+	printf("BENCH-SUMMARY %-20s", "workload");
+	for (int ci = 0; ci < nr_conds; ci++)
+		printf(" %22s", conds[ci].name);
+	printf("\n");
+	for (int w = 0; w < NR_WORKLOADS; w++) {
+		if (!selected[w])
+			continue;
+		printf("BENCH-SUMMARY %-20s", workloads[w].name);
+		for (int ci = 0; ci < nr_conds; ci++) {
+			uint64_t v[MAX_REPS];
+			char cell[64];
+
+			memcpy(v, results[ci][w], sizeof(uint64_t) * reps);
+			qsort(v, reps, sizeof(v[0]), cmp_u64);
+			if (!v[0]) {
+				printf(" %22s", "-");
+				continue;
+			}
+			snprintf(cell, sizeof(cell), "%.1f (%.1f-%.1f)",
+				 (double)v[reps / 2] / iters_of(w),
+				 (double)v[0] / iters_of(w),
+				 (double)v[reps - 1] / iters_of(w));
+			printf(" %22s", cell);
+		}
+		printf("\n");
+	}
+}
+
+static void usage(void)
+{
+	printf("usage: restrack_bench [-n ITER] [-r REPS] [-c COND,...] [-w WORKLOAD[:ITER],...]\n");
+	printf("conditions: untracked untracked_armed tracked quota othersN\n");
+	printf("workloads:");
+	for (int w = 0; w < NR_WORKLOADS; w++)
+		printf(" %s", workloads[w].name);
+	printf("\n");
+	exit(2);
+}
+
+static void parse_list(char *arg, void (*fn)(const char *))
+{
+	char *save = NULL;
+
+	for (char *tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		fn(tok);
+}
+
+static void add_condition(const char *s)
+{
+	if (nr_conds >= (int)(sizeof(conds) / sizeof(conds[0])) ||
+	    parse_condition(s, &conds[nr_conds])) {
+		printf("restrack_bench: bad condition '%s'\n", s);
+		usage();
+	}
+	for (int i = 0; i < nr_conds; i++)
+		if (!strcmp(conds[i].name, conds[nr_conds].name))
+			return;
+	nr_conds++;
+}
+
+static void add_workload(const char *s)
+{
+	const char *colon = strchr(s, ':');
+	size_t len = colon ? (size_t)(colon - s) : strlen(s);
+
+	for (int w = 0; w < NR_WORKLOADS; w++) {
+		if (strlen(workloads[w].name) == len &&
+		    !strncmp(workloads[w].name, s, len)) {
+			selected[w] = true;
+			if (colon) {
+				char *end;
+
+				wl_iters[w] = strtol(colon + 1, &end, 10);
+				if (end == colon + 1 || *end || wl_iters[w] < 1)
+					break;
+			}
+			return;
+		}
+	}
+	printf("restrack_bench: bad workload '%s'\n", s);
+	usage();
+}
+
+int main(int argc, char **argv)
+{
+	char defconds[] = "untracked,untracked_armed,tracked,quota,others1,others100,others1000,others10000";
+	bool any_workload = false;
+	struct utsname u;
+	struct rlimit rl;
+	int opt;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((opt = getopt(argc, argv, "n:r:c:w:h")) != -1) {
+		switch (opt) {
+		case 'n':
+			iters = strtol(optarg, NULL, 10);
+			if (iters < 1)
+				usage();
+			break;
+		case 'r':
+			reps = atoi(optarg);
+			if (reps < 1 || reps > MAX_REPS)
+				usage();
+			break;
+		case 'c':
+			parse_list(optarg, add_condition);
+			break;
+		case 'w':
+			parse_list(optarg, add_workload);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (!nr_conds)
+		parse_list(defconds, add_condition);
+	for (int w = 0; w < NR_WORKLOADS; w++)
+		any_workload |= selected[w];
+	if (!any_workload)
+		for (int w = 0; w < NR_WORKLOADS; w++)
+			selected[w] = true;
+	qsort(conds, nr_conds, sizeof(conds[0]), cmp_cond);
+
+	pagesize = sysconf(_SC_PAGESIZE);
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	/* Room for the sleepers: root is not held by RLIMIT_NPROC, but be sure. */
+	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+	setrlimit(RLIMIT_NPROC, &rl);
+
+	/* fetch(NULL-ish, 0) is EINVAL with the tracker, ENOSYS without. */
+	errno = 0;
+	have_tracker = !(rt_fetch(NULL, 0) && errno == ENOSYS);
+	uname(&u);
+	printf("BENCH-INFO tracker=%s machine=%s release=%s iters=%ld reps=%d pagesize=%ld\n",
+	       have_tracker ? "yes" : "no", u.machine, u.release, iters, reps, pagesize);
+
+	if (setup_workloads()) {
+		printf("BENCH-DONE status=failed\n");
+		return 1;
+	}
+	for (int ci = 0; ci < nr_conds; ci++)
+		run_condition(ci);
+	summary();
+	group_stop(&target);
+	close(dup_fd);
+	unlink(TMPFILE);
+	printf("BENCH-DONE status=%s\n", failed ? "failed" : "ok");
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests for restrack(1) and librestrack: size parsing and
+ * formatting, command line values, /proc/tracker_status and kill line
+ * parsing, error messages, and the human and JSON output.  No kernel
+ * support needed.
+ *
+ * Prints "ok - NAME" or "FAIL - NAME" per test, the failed checks, and
+ * ends with "N passed, N failed"; exits 1 when a test failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "restrack.h"
+#include "tool.h"
+
+/* tool.h's main.c symbols that util.c and output.c do not need. */
+const char *prog_name = "restrack";
+
+static int passed, failed, test_failed;
+static const char *current;
+
+#define CHECK(cond, ...) do { \
+	if (!(cond)) { \
+		test_failed = 1; \
+		printf("  %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+		printf(__VA_ARGS__); \
+		printf("\n"); \
+	} \
+} while (0)
+
+#define CHECK_STR(got, want) do { \
+	const char *__g = (got), *__w = (want); \
+	CHECK(__g && !strcmp(__g, __w), "got \"%s\", want \"%s\"", \
+	      __g ? __g : "(null)", __w); \
+} while (0)
+
+#define CHECK_INT(got, want) do { \
+	long long __g = (long long)(got), __w = (long long)(want); \
+	CHECK(__g == __w, "got %lld, want %lld", __g, __w); \
+} while (0)
+
+static void run(const char *name, void (*fn)(void))
+{
+	current = name;
+	test_failed = 0;
+	fn();
+	if (test_failed) {
+		failed++;
+		printf("FAIL - %s\n", name);
+	} else {
+		passed++;
+		printf("ok - %s\n", name);
+	}
+}
+
+/* Run a print function into a string (malloc'ed). */
+#define CAPTURE(buf, call) do { \
+	size_t __len; \
+	FILE *f = open_memstream(&(buf), &__len); \
+	call; \
+	fclose(f); \
+} while (0)
+
+/* ---------------------------------------------------------------------
+ * librestrack: sizes.
+ */
+static void parse_size_accepts_units(void)
+{
+	static const struct {
+		const char *in;
+		unsigned long long want;
+	} ok[] = {
+		{ "0", 0 }, { "4096", 4096 }, { "10B", 10 }, { "10 b", 10 },
+		{ "1K", 1024 }, { "1k", 1024 }, { "1KiB", 1024 }, { "1 KiB", 1024 },
+		{ "1kib", 1024 }, { "1KB", 1000 }, { "1kB", 1000 },
+		{ "1M", 1048576 }, { "1MiB", 1048576 }, { "1MB", 1000000 },
+		{ "64M", 67108864 }, { "1G", 1073741824 }, { "1GiB", 1073741824 },
+		{ "1GB", 1000000000 }, { "2T", 2ULL << 40 }, { "1TB", 1000000000000ULL },
+		{ "1.5M", 1572864 }, { "1.5MiB", 1572864 }, { "0.5K", 512 },
+		{ "0.3K", 308 },	/* 307.2 rounds up */
+		{ "1.5", 2 },		/* half a byte rounds up */
+		{ "2.25G", 2415919104ULL }, { " 12M ", 12582912 },
+		{ "0.0000000000000000001K", 1 },	/* beyond 18 digits */
+		{ "18446744073709551615", ULLONG_MAX },
+		{ "16777215T", 16777215ULL << 40 },
+	};
+	unsigned long long b;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		b = 12345;
+		CHECK_INT(restrack_parse_size(ok[i].in, &b), 0);
+		CHECK(b == ok[i].want, "\"%s\": got %llu, want %llu", ok[i].in, b,
+		      ok[i].want);
+	}
+}
+
+static void parse_size_rejects_garbage(void)
+{
+	static const char *const bad[] = {
+		"", " ", "M", "-1", "+1", "1X", "1.5.5", "1.", ".5", "1MiBs",
+		"1 M B", "0x10", "1e6", "1,5M", "ten", "1 2",
+	};
+	unsigned long long b = 7;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(restrack_parse_size(bad[i], &b) == -EINVAL, "\"%s\" accepted",
+		      bad[i]);
+	CHECK_INT(b, 7);
+	CHECK_INT(restrack_parse_size(NULL, &b), -EINVAL);
+	CHECK_INT(restrack_parse_size("18446744073709551616", &b), -ERANGE);
+	CHECK_INT(restrack_parse_size("16777216T", &b), -ERANGE);
+	CHECK_INT(restrack_parse_size("16777215.999999999999999999T", &b), -ERANGE);
+	CHECK_INT(restrack_parse_size("99999999999999999999", &b), -ERANGE);
+}
+
+static void bytes_to_mib_rounds_up(void)
+{
+	long mib = -5;
+
+	CHECK_INT(restrack_bytes_to_mib(0, &mib), 0);
+	CHECK_INT(mib, 0);
+	CHECK_INT(restrack_bytes_to_mib(1, &mib), 1);
+	CHECK_INT(mib, 1);
+	CHECK_INT(restrack_bytes_to_mib(1048576, &mib), 0);
+	CHECK_INT(mib, 1);
+	CHECK_INT(restrack_bytes_to_mib(1048577, &mib), 1);
+	CHECK_INT(mib, 2);
+	CHECK_INT(restrack_bytes_to_mib(1572864, &mib), 1);
+	CHECK_INT(mib, 2);
+	CHECK_INT(restrack_bytes_to_mib(64ULL << 20, &mib), 0);
+	CHECK_INT(mib, 64);
+	/* The kernel's limit: the quota's bytes fit in an unsigned long. */
+	CHECK_INT(restrack_bytes_to_mib((unsigned long long)(ULONG_MAX >> 20) << 20, &mib), 0);
+	CHECK_INT(mib, (long)(ULONG_MAX >> 20));
+	CHECK_INT(restrack_bytes_to_mib(ULLONG_MAX, &mib), -ERANGE);
+}
+
+static void format_size_is_human(void)
+{
+	static const struct {
+		unsigned long long in;
+		const char *want;
+	} v[] = {
+		{ 0, "0 B" }, { 1, "1 B" }, { 1023, "1023 B" }, { 1024, "1 KiB" },
+		{ 1536, "1.5 KiB" }, { 1100, "1.1 KiB" }, { 135168, "132 KiB" },
+		{ 102400, "100 KiB" }, { 102911, "100 KiB" },
+		{ 102912, "101 KiB" },	/* 100.5 rounds half up */
+		{ 4194304, "4 MiB" }, { 1048575, "1.0 MiB" }, { 5246976, "5.0 MiB" },
+		{ 1572864, "1.5 MiB" }, { 99 * 1048576ULL + 1048576 / 2, "99.5 MiB" },
+		{ 1073741824, "1 GiB" }, { 1342177280, "1.3 GiB" },	/* 1.25 */
+		{ 1ULL << 40, "1 TiB" }, { ULLONG_MAX, "16.0 EiB" },
+	};
+	char buf[RESTRACK_SIZE_BUFSZ];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		CHECK_STR(restrack_format_size(v[i].in, buf, sizeof(buf)), v[i].want);
+	CHECK_STR(restrack_format_size(1536, buf, 4), "1.5");	/* truncated */
+}
+
+static void format_then_parse_round_trips(void)
+{
+	static const unsigned long long v[] = { 0, 1, 1024, 1572864, 4194304,
+						1ULL << 30, 3ULL << 40 };
+	char buf[RESTRACK_SIZE_BUFSZ];
+	unsigned long long b;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		restrack_format_size(v[i], buf, sizeof(buf));
+		CHECK_INT(restrack_parse_size(buf, &b), 0);
+		CHECK(b == v[i], "\"%s\": %llu != %llu", buf, b, v[i]);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * librestrack: messages.
+ */
+static void nosys_message_is_plain(void)
+{
+	char buf[256];
+	enum restrack_op op;
+
+	CHECK_STR(restrack_strerror(-ENOSYS),
+		  "this kernel has no resource tracker (boot a restrack kernel)");
+	CHECK_STR(restrack_strerror(ENOSYS), restrack_strerror(-ENOSYS));
+	for (op = RESTRACK_OP_REGISTER; op <= RESTRACK_OP_RESET; op++)
+		CHECK_STR(restrack_describe_error(op, 42, -ENOSYS, buf, sizeof(buf)),
+			  "this kernel has no resource tracker (boot a restrack kernel)");
+	CHECK_STR(restrack_strerror(-ESRCH), strerror(ESRCH));
+}
+
+static void describe_error_names_pid_and_cause(void)
+{
+	char buf[512];
+
+	CHECK_STR(restrack_describe_error(RESTRACK_OP_REGISTER, 42, -EEXIST, buf, sizeof(buf)),
+		  "cannot register pid 42: it is tracked already");
+	CHECK_STR(restrack_describe_error(RESTRACK_OP_REGISTER, 1, -EINVAL, buf, sizeof(buf)),
+		  "cannot register pid 1: it is init or a kernel thread, which cannot be tracked");
+	CHECK_STR(restrack_describe_error(RESTRACK_OP_FETCH, 0, -EINVAL, buf, sizeof(buf)),
+		  "cannot read the usage of pid 0: a pid must be 1 or more");
+	CHECK_STR(restrack_describe_error(RESTRACK_OP_FETCH, 7, -ENOENT, buf, sizeof(buf)),
+		  "cannot read the usage of pid 7: it is not tracked (register it first)");
+	CHECK_STR(restrack_describe_error(RESTRACK_OP_FETCH, 7, ESRCH, buf, sizeof(buf)),
+		  "cannot read the usage of pid 7: no such process (or it has exited)");
+	CHECK_STR(restrack_describe_error(RESTRACK_OP_FETCH, 7, -EPERM, buf, sizeof(buf)),
+		  "cannot read the usage of pid 7: permission denied: you may not read it "
+		  "(ptrace read check)");
+	CHECK_STR(restrack_describe_error(RESTRACK_OP_CAP, 9, -EPERM, buf, sizeof(buf)),
+		  "cannot set the quotas of pid 9: permission denied: it is not yours, or "
+		  "the new quotas raise a limit, which needs CAP_SYS_RESOURCE");
+	CHECK_STR(restrack_describe_error(RESTRACK_OP_CAP, 9, -EINVAL, buf, sizeof(buf)),
+		  "cannot set the quotas of pid 9: a quota is below -1 (unlimited) or too large");
+	CHECK_STR(restrack_describe_error(RESTRACK_OP_RESET, 9, -EPERM, buf, sizeof(buf)),
+		  "cannot reset the quotas of pid 9: permission denied: it is not yours, or "
+		  "it has a quota and lifting a quota needs CAP_SYS_RESOURCE");
+	CHECK_STR(restrack_describe_error(RESTRACK_OP_DEREGISTER, 9, -ENOENT, buf, sizeof(buf)),
+		  "cannot deregister pid 9: it is not tracked (register it first)");
+	CHECK_STR(restrack_describe_error(RESTRACK_OP_REGISTER, 9, -EPERM, buf, sizeof(buf)),
+		  "cannot register pid 9: permission denied: it is not yours (its real, "
+		  "effective and saved user and group ids must all be your real ids) and "
+		  "you lack CAP_SYS_RESOURCE");
+	CHECK_STR(restrack_describe_error(RESTRACK_OP_REGISTER, 9, -EEXIST, buf, 12),
+		  "cannot regi");
+	CHECK_STR(restrack_op_name(RESTRACK_OP_CAP), "resource_cap");
+	CHECK_STR(restrack_op_name(RESTRACK_OP_RESET), "resource_reset");
+	CHECK_STR(restrack_version(), RESTRACK_VERSION);
+}
+
+static void exit_codes_are_distinct(void)
+{
+	CHECK_INT(exit_code_for(0), 0);
+	CHECK_INT(exit_code_for(-ESRCH), 3);
+	CHECK_INT(exit_code_for(-ENOENT), 3);
+	CHECK_INT(exit_code_for(-EPERM), 4);
+	CHECK_INT(exit_code_for(EPERM), 4);
+	CHECK_INT(exit_code_for(-ENOSYS), 5);
+	CHECK_INT(exit_code_for(-EEXIST), 1);
+	CHECK_INT(exit_code_for(-EINVAL), 1);
+	CHECK_INT(EXIT_USAGE, 2);
+}
+
+/* ---------------------------------------------------------------------
+ * Command line values.
+ */
+static void parse_pid_is_strict(void)
+{
+	pid_t pid = 0;
+
+	CHECK_INT(parse_pid("1", &pid), 0);
+	CHECK_INT(pid, 1);
+	CHECK_INT(parse_pid("2147483647", &pid), 0);
+	CHECK_INT(pid, INT_MAX);
+	CHECK_INT(parse_pid("2147483648", &pid), -ERANGE);
+	CHECK_INT(parse_pid("0", &pid), -EINVAL);
+	CHECK_INT(parse_pid("-1", &pid), -EINVAL);
+	CHECK_INT(parse_pid("+1", &pid), -EINVAL);
+	CHECK_INT(parse_pid(" 1", &pid), -EINVAL);
+	CHECK_INT(parse_pid("12a", &pid), -EINVAL);
+	CHECK_INT(parse_pid("", &pid), -EINVAL);
+	CHECK_INT(pid, INT_MAX);
+}
+
+static void heap_quota_rounds_to_mib(void)
+{
+	unsigned long long bytes;
+	long mib;
+	int rounded;
+
+	CHECK_INT(parse_heap_quota("4M", &mib, &bytes, &rounded), 0);
+	CHECK_INT(mib, 4);
+	CHECK_INT(rounded, 0);
+	CHECK_INT(parse_heap_quota("1500000", &mib, &bytes, &rounded), 0);
+	CHECK_INT(mib, 2);
+	CHECK_INT(rounded, 1);
+	CHECK_INT(bytes, 1500000);
+	CHECK_INT(parse_heap_quota("100K", &mib, &bytes, &rounded), 0);
+	CHECK_INT(mib, 1);
+	CHECK_INT(rounded, 1);
+	CHECK_INT(parse_heap_quota("0", &mib, &bytes, &rounded), 0);
+	CHECK_INT(mib, 0);
+	CHECK_INT(parse_heap_quota("unlimited", &mib, &bytes, &rounded), 0);
+	CHECK_INT(mib, -1);
+	CHECK_INT(parse_heap_quota("-1", &mib, &bytes, &rounded), 0);
+	CHECK_INT(mib, -1);
+	CHECK_INT(parse_heap_quota("-5M", &mib, &bytes, &rounded), -EINVAL);
+	CHECK_INT(parse_heap_quota("5Q", &mib, &bytes, &rounded), -EINVAL);
+	CHECK_INT(parse_heap_quota("18446744073709551615", &mib, &bytes, &rounded), -ERANGE);
+}
+
+static void file_quota_and_delay(void)
+{
+	long q;
+	double d;
+
+	CHECK_INT(parse_file_quota("10", &q), 0);
+	CHECK_INT(q, 10);
+	CHECK_INT(parse_file_quota("0", &q), 0);
+	CHECK_INT(q, 0);
+	CHECK_INT(parse_file_quota("unlimited", &q), 0);
+	CHECK_INT(q, -1);
+	CHECK_INT(parse_file_quota("-1", &q), 0);
+	CHECK_INT(q, -1);
+	CHECK_INT(parse_file_quota("-2", &q), -EINVAL);
+	CHECK_INT(parse_file_quota("10k", &q), -EINVAL);
+	CHECK_INT(parse_file_quota("9223372036854775808", &q), -ERANGE);
+	CHECK_INT(parse_delay("0.5", &d), 0);
+	CHECK(d == 0.5, "%f", d);
+	CHECK_INT(parse_delay("2", &d), 0);
+	CHECK_INT(parse_delay("0", &d), -EINVAL);
+	CHECK_INT(parse_delay("-1", &d), -EINVAL);
+	CHECK_INT(parse_delay("1s", &d), -EINVAL);
+	CHECK_INT(parse_delay("nan", &d), -EINVAL);
+}
+
+/* ---------------------------------------------------------------------
+ * /proc/tracker_status.
+ */
+static void status_line_parses(void)
+{
+	struct rt_proc p;
+
+	CHECK_INT(status_parse_line("312 135168 3 -1 -1 S sleeper", &p), 0);
+	CHECK_INT(p.pid, 312);
+	CHECK_INT(p.heap, 135168);
+	CHECK_INT(p.files, 3);
+	CHECK_INT(p.heap_quota_mib, -1);
+	CHECK_INT(p.file_quota, -1);
+	CHECK_INT(p.state, 'S');
+	CHECK_STR(p.comm, "sleeper");
+	CHECK(p.quotas_known, "quotas not known");
+	CHECK_INT(p.uid, -1);
+	CHECK_INT(status_parse_line("7 1 2 4 10 R my  (prog)\n", &p), 0);
+	CHECK_STR(p.comm, "my  (prog)");
+	CHECK_INT(p.heap_quota_mib, 4);
+	CHECK_INT(p.file_quota, 10);
+	CHECK_INT(status_parse_line("312  135168 3 -1 -1 S x", &p), -EINVAL);
+	CHECK_INT(status_parse_line("312 135168 3 -1 -1 S", &p), -EINVAL);
+	CHECK_INT(status_parse_line("312 135168 3 -1 S x", &p), -EINVAL);
+	CHECK_INT(status_parse_line("312 -5 3 -1 -1 S x", &p), -EINVAL);
+	CHECK_INT(status_parse_line("312 5 3 -2 -1 S x", &p), -EINVAL);
+	CHECK_INT(status_parse_line("0 5 3 -1 -1 S x", &p), -EINVAL);
+	CHECK_INT(status_parse_line("PID HEAP_BYTES FILES HEAP_QUOTA_MB FILE_QUOTA STATE COMM", &p),
+		  -EINVAL);
+	CHECK_INT(status_parse_line("", &p), -EINVAL);
+}
+
+static void status_file_parses(void)
+{
+	const char *buf = STATUS_HEADER "\n"
+		"312 135168 3 -1 -1 S sleeper\n"
+		"garbage line\n"
+		"400 5246976 11 4 10 R hog\n";
+	struct rt_proc *list;
+	size_t n;
+
+	CHECK_INT(status_parse(buf, &list, &n), 0);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK_INT(list[0].pid, 312);
+		CHECK_INT(list[1].pid, 400);
+		CHECK_INT(list[1].heap_quota_mib, 4);
+		CHECK_STR(list[1].comm, "hog");
+	}
+	free(list);
+	CHECK_INT(status_parse(STATUS_HEADER "\n", &list, &n), 0);
+	CHECK_INT(n, 0);
+	free(list);
+	CHECK_INT(status_parse(STATUS_HEADER, &list, &n), 0);
+	CHECK_INT(n, 0);
+	free(list);
+	CHECK_INT(status_parse("nonsense\n1 2 3 4 5 S x\n", &list, &n), -EINVAL);
+}
+
+/* ---------------------------------------------------------------------
+ * The kernel's kill line.
+ */
+static void kill_line_parses(void)
+{
+	struct kill_info k;
+
+	CHECK_INT(kill_line_parse("restrack: Killed process 1234 (a.out): heap 5246976 "
+				  "bytes over quota 4 MiB", &k), 0);
+	CHECK_INT(k.pid, 1234);
+	CHECK_STR(k.comm, "a.out");
+	CHECK_INT(k.kind, KILL_HEAP);
+	CHECK_INT(k.usage, 5246976);
+	CHECK_INT(k.quota, 4);
+	/* A /dev/kmsg record. */
+	CHECK_INT(kill_line_parse("4,1021,5834512,-;restrack: Killed process 1235 (b.out): "
+				  "files 11 over quota 10\n SUBSYSTEM=x\n", &k), 0);
+	CHECK_INT(k.pid, 1235);
+	CHECK_STR(k.comm, "b.out");
+	CHECK_INT(k.kind, KILL_FILES);
+	CHECK_INT(k.usage, 11);
+	CHECK_INT(k.quota, 10);
+	/* A syslog line, and a command name that looks like the line. */
+	CHECK_INT(kill_line_parse("<4>[   12.345678] restrack: Killed process 9 (x): "
+				  "heap 1 ): heap 5 bytes over quota 0 MiB", &k), 0);
+	CHECK_STR(k.comm, "x): heap 1 ");
+	CHECK_INT(k.usage, 5);
+	CHECK_INT(k.quota, 0);
+	CHECK_INT(kill_line_parse("restrack: Killed process 9 (sp ace): files 3 over quota 2", &k), 0);
+	CHECK_STR(k.comm, "sp ace");
+
+	CHECK_INT(kill_line_parse("restrack: Killed process 9 (x): heap 5 over quota 0 MiB", &k),
+		  -EINVAL);
+	CHECK_INT(kill_line_parse("restrack: Killed process 9 (x): files 5 over quota 2 MiB", &k),
+		  -EINVAL);
+	CHECK_INT(kill_line_parse("restrack: Killed process x (x): files 5 over quota 2", &k),
+		  -EINVAL);
+	CHECK_INT(kill_line_parse("Out of memory: Killed process 9 (x)", &k), -EINVAL);
+	CHECK_INT(kill_line_parse("restrack: Killed process 9 (x): files 5 over quota 2 extra",
+				  &k), -EINVAL);
+	/* The prefix on a later line does not count for this one. */
+	CHECK_INT(kill_line_parse("other\nrestrack: Killed process 9 (x): files 5 over quota 2",
+				  &k), -EINVAL);
+}
+
+static void kill_find_takes_the_last_line_of_the_pid(void)
+{
+	const char *log =
+		"<6>[    1.0] booting\n"
+		"<4>[    2.0] restrack: Killed process 50 (old): files 3 over quota 2\n"
+		"<4>[    3.0] restrack: Killed process 51 (other): files 9 over quota 8\n"
+		"<4>[    4.0] restrack: Killed process 50 (new): heap 3145728 bytes over quota 2 MiB\n"
+		"<6>[    5.0] done\n";
+	struct kill_info k;
+
+	CHECK_INT(kill_find(log, 50, &k), 0);
+	CHECK_STR(k.comm, "new");
+	CHECK_INT(k.kind, KILL_HEAP);
+	CHECK_INT(kill_find(log, 51, &k), 0);
+	CHECK_STR(k.comm, "other");
+	CHECK_INT(kill_find(log, 5, &k), -ENOENT);
+	CHECK_INT(kill_find("", 5, &k), -ENOENT);
+}
+
+static void kill_message_says_which_quota_and_by_how_much(void)
+{
+	struct kill_info k = { .pid = 1, .kind = KILL_HEAP, .usage = 5246976, .quota = 4 };
+	char buf[512];
+
+	format_kill(buf, sizeof(buf), &k);
+	CHECK_STR(buf, "killed for crossing its heap quota of 4 MiB: it used 5246976 "
+		  "bytes (5.0 MiB), 1052672 bytes (1.0 MiB) over");
+	k.kind = KILL_FILES;
+	k.usage = 11;
+	k.quota = 10;
+	format_kill(buf, sizeof(buf), &k);
+	CHECK_STR(buf, "killed for crossing its file quota of 10: it had 11 open files, 1 over");
+	k.usage = 1;
+	k.quota = 0;
+	format_kill(buf, sizeof(buf), &k);
+	CHECK_STR(buf, "killed for crossing its file quota of 0: it had 1 open file, 1 over");
+}
+
+/* ---------------------------------------------------------------------
+ * Output.
+ */
+static struct rt_proc sample(void)
+{
+	struct rt_proc p;
+
+	memset(&p, 0, sizeof(p));
+	p.pid = 312;
+	p.heap = 135168;
+	p.files = 3;
+	p.heap_quota_mib = 4;
+	p.file_quota = 10;
+	p.quotas_known = true;
+	p.state = 'S';
+	strcpy(p.comm, "sleeper");
+	p.uid = 0;
+	return p;
+}
+
+static void json_strings_are_escaped(void)
+{
+	char *out = NULL;
+
+	CAPTURE(out, json_string(f, "a\"b\\c\n\t\x01\x7f"));
+	CHECK_STR(out, "\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\"");
+	free(out);
+	CAPTURE(out, json_string(f, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+	CHECK_STR(out, "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+	free(out);
+	/* Not UTF-8: a lone continuation byte, a cut sequence, an overlong one. */
+	CAPTURE(out, json_string(f, "a\x80 b\xc3 c\xc0\xaf d\xed\xa0\x80"));
+	CHECK_STR(out, "\"a\\ufffd b\\ufffd c\\ufffd\\ufffd d\\ufffd\\ufffd\\ufffd\"");
+	free(out);
+	CAPTURE(out, json_string(f, NULL));
+	CHECK_STR(out, "null");
+	free(out);
+}
+
+static void show_json(void)
+{
+	struct rt_proc p = sample();
+	char *out = NULL;
+
+	CAPTURE(out, print_show_json(f, &p));
+	CHECK_STR(out, "{\"pid\":312,\"comm\":\"sleeper\",\"state\":\"S\",\"uid\":0,"
+		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":4,"
+		  "\"heap_quota_bytes\":4194304,\"file_quota\":10}\n");
+	free(out);
+
+	p.heap_quota_mib = -1;
+	p.file_quota = -1;
+	CAPTURE(out, print_show_json(f, &p));
+	CHECK_STR(out, "{\"pid\":312,\"comm\":\"sleeper\",\"state\":\"S\",\"uid\":0,"
+		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":-1,"
+		  "\"heap_quota_bytes\":-1,\"file_quota\":-1}\n");
+	free(out);
+
+	p.quotas_known = false;
+	p.state = 0;
+	p.uid = -1;
+	strcpy(p.comm, "a \"q\"");
+	CAPTURE(out, print_show_json(f, &p));
+	CHECK_STR(out, "{\"pid\":312,\"comm\":\"a \\\"q\\\"\",\"state\":null,\"uid\":null,"
+		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":null,"
+		  "\"heap_quota_bytes\":null,\"file_quota\":null}\n");
+	free(out);
+}
+
+static void status_json(void)
+{
+	struct rt_proc v[2] = { sample(), sample() };
+	char *out = NULL;
+
+	v[1].pid = 400;
+	v[1].heap_quota_mib = -1;
+	v[1].file_quota = 5;
+	strcpy(v[1].comm, "two");
+	CAPTURE(out, print_status_json(f, v, 2, SOURCE_STATUS));
+	CHECK_STR(out, "{\"source\":\"tracker_status\",\"quotas_known\":true,\"processes\":["
+		  "{\"pid\":312,\"comm\":\"sleeper\",\"state\":\"S\",\"uid\":0,"
+		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":4,"
+		  "\"heap_quota_bytes\":4194304,\"file_quota\":10},"
+		  "{\"pid\":400,\"comm\":\"two\",\"state\":\"S\",\"uid\":0,"
+		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":-1,"
+		  "\"heap_quota_bytes\":-1,\"file_quota\":5}]}\n");
+	free(out);
+	CAPTURE(out, print_status_json(f, v, 0, SOURCE_SCAN));
+	CHECK_STR(out, "{\"source\":\"fetch\",\"quotas_known\":false,\"processes\":[]}\n");
+	free(out);
+}
+
+static void show_human(void)
+{
+	struct rt_proc p = sample();
+	char *out = NULL;
+
+	p.uid = -1;
+	CAPTURE(out, print_show(f, &p));
+	CHECK_STR(out,
+		  "pid:         312\n"
+		  "command:     sleeper\n"
+		  "state:       S (sleeping)\n"
+		  "heap:        132 KiB (135168 bytes)\n"
+		  "heap quota:  4 MiB (3% used)\n"
+		  "files:       3\n"
+		  "file quota:  10 (30% used)\n");
+	free(out);
+	p.heap_quota_mib = -1;
+	p.quotas_known = false;
+	CAPTURE(out, print_show(f, &p));
+	CHECK(strstr(out, "heap quota:  unknown (/proc/tracker_status is missing: load the "
+		     "tracker module)\n") && strstr(out, "file quota:  unknown\n"), "%s", out);
+	free(out);
+	p.quotas_known = true;
+	p.file_quota = -1;
+	CAPTURE(out, print_show(f, &p));
+	CHECK(strstr(out, "heap quota:  unlimited\n") && strstr(out, "file quota:  unlimited\n"),
+	      "%s", out);
+	free(out);
+}
+
+static void status_human(void)
+{
+	struct rt_proc v[2] = { sample(), sample() };
+	char *out = NULL;
+
+	v[0].uid = -1;
+	v[1].uid = -1;
+	v[1].pid = 4000000;
+	v[1].heap = 5246976;
+	v[1].heap_quota_mib = -1;
+	v[1].file_quota = -1;
+	v[1].state = 'R';
+	strcpy(v[1].comm, "with space");
+	CAPTURE(out, print_status(f, v, 2));
+	CHECK_STR(out,
+		  "    PID USER     S       HEAP HEAP QUOTA  FILES FILE QUOTA  COMMAND\n"
+		  "    312 ?        S    132 KiB      4 MiB      3         10  sleeper\n"
+		  "4000000 ?        R    5.0 MiB  unlimited      3  unlimited  with space\n");
+	free(out);
+	v[0].quotas_known = false;
+	CAPTURE(out, print_status(f, v, 1));
+	CHECK(strstr(out, "    312 ?        S    132 KiB          ?      3          ?  sleeper\n"),
+	      "%s", out);
+	free(out);
+	CAPTURE(out, print_status(f, v, 0));
+	CHECK_STR(out, "no tracked processes\n");
+	free(out);
+}
+
+static void quota_and_percent_text(void)
+{
+	char buf[32];
+
+	CHECK_STR(format_heap_quota(4, true, buf, sizeof(buf)), "4 MiB");
+	CHECK_STR(format_heap_quota(1024, true, buf, sizeof(buf)), "1 GiB");
+	CHECK_STR(format_heap_quota(-1, true, buf, sizeof(buf)), "unlimited");
+	CHECK_STR(format_heap_quota(4, false, buf, sizeof(buf)), "?");
+	CHECK_STR(format_file_quota(0, true, buf, sizeof(buf)), "0");
+	CHECK_STR(format_file_quota(-1, true, buf, sizeof(buf)), "unlimited");
+	CHECK_STR(format_percent(3, 10, true, buf, sizeof(buf)), "30%");
+	CHECK_STR(format_percent(11, 10, true, buf, sizeof(buf)), "110%");
+	CHECK_STR(format_percent(3, 10, false, buf, sizeof(buf)), "-");
+	CHECK_STR(format_percent(0, 0, true, buf, sizeof(buf)), "0%");
+	CHECK_STR(format_percent(1, 0, true, buf, sizeof(buf)), "over");
+}
+
+int main(void)
+{
+	run("parse_size_accepts_units", parse_size_accepts_units);
+	run("parse_size_rejects_garbage", parse_size_rejects_garbage);
+	run("bytes_to_mib_rounds_up", bytes_to_mib_rounds_up);
+	run("format_size_is_human", format_size_is_human);
+	run("format_then_parse_round_trips", format_then_parse_round_trips);
+	run("nosys_message_is_plain", nosys_message_is_plain);
+	run("describe_error_names_pid_and_cause", describe_error_names_pid_and_cause);
+	run("exit_codes_are_distinct", exit_codes_are_distinct);
+	run("parse_pid_is_strict", parse_pid_is_strict);
+	run("heap_quota_rounds_to_mib", heap_quota_rounds_to_mib);
+	run("file_quota_and_delay", file_quota_and_delay);
+	run("status_line_parses", status_line_parses);
+	run("status_file_parses", status_file_parses);
+	run("kill_line_parses", kill_line_parses);
+	run("kill_find_takes_the_last_line_of_the_pid", kill_find_takes_the_last_line_of_the_pid);
+	run("kill_message_says_which_quota_and_by_how_much",
+	    kill_message_says_which_quota_and_by_how_much);
+	run("json_strings_are_escaped", json_strings_are_escaped);
+	run("show_json", show_json);
+	run("status_json", status_json);
+	run("show_human", show_human);
+	run("status_human", status_human);
+	run("quota_and_percent_text", quota_and_percent_text);
+	(void)current;
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
