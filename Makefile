@@ -5,10 +5,11 @@ KVER ?= 6.1
 ARCH ?= $(shell uname -m | sed -e 's/aarch64/arm64/')
 SERIES ?= 6.1 6.12
 ARCHES ?= x86_64 arm64
+FLAVOUR ?= test
 
-export SERIES ARCHES
+export SERIES ARCHES FLAVOUR
 
-.PHONY: help check deps kernel kernels vm-run patches lint clean
+.PHONY: help check deps kernel kernels vm-run fuzz stress patches clean
 
 help:
 	@echo 'restrack targets:'
@@ -16,10 +17,15 @@ help:
 	@echo '                             the guest suite with and without the modules; lint;'
 	@echo '                             ends with "N passed, N failed"'
 	@echo '  make deps                  install the build and test dependencies (apt)'
-	@echo '  make kernel KVER= ARCH=    build one test kernel and its modules into build/obj/'
+	@echo '  make kernel KVER= ARCH= [FLAVOUR=test|debug|baseline]'
+	@echo '                             build one test kernel and its modules into build/obj/'
 	@echo '  make kernels               build all four test kernels'
 	@echo '  make vm-run KVER= ARCH= PROG=static-binary [MODULES=1]'
 	@echo '                             boot a test kernel with PROG run as root; exit with its status'
+	@echo '  make fuzz KVER= ARCH= [SEED=] [CALLS=]'
+	@echo '                             run the syscall fuzzer on the debug kernel'
+	@echo '  make stress KVER= ARCH= [SECONDS=]'
+	@echo '                             run the race and pid-reuse stress on the debug kernel'
 	@echo '  make patches               write out/patches/<series>/res_usage.patch'
 	@echo '  make clean                 remove build/ and out/'
 	@echo 'Variables: KVER=$(KVER) ARCH=$(ARCH) SERIES="$(SERIES)" ARCHES="$(ARCHES)" KSRC=<tree or tarball>'
@@ -39,8 +45,24 @@ kernels: deps
 
 vm-run:
 	@test -n "$(PROG)" || { echo 'make vm-run: give PROG=path/to/static-binary' >&2; exit 2; }
-	@test -f build/obj/$(KVER)-$(ARCH)/.config || scripts/build-test-kernel.sh $(KVER) $(ARCH)
+	scripts/build-test-kernel.sh $(KVER) $(ARCH)
 	scripts/vm-run.sh $(if $(filter 1,$(MODULES)),-m) $(KVER) $(ARCH) $(PROG)
+
+GUEST_CC = $(if $(filter arm64,$(ARCH)),aarch64-linux-gnu-gcc,gcc)
+DEBUG_OBJ = build/obj/$(KVER)-$(ARCH)-debug
+
+$(DEBUG_OBJ)/%: tests/guest/%.c FORCE
+	FLAVOUR=debug scripts/build-test-kernel.sh $(KVER) $(ARCH)
+	$(GUEST_CC) -static -O2 -Wall -Wextra -Werror -pthread -I$(DEBUG_OBJ)/usr/include -o $@ $<
+
+fuzz: $(DEBUG_OBJ)/restrack_fuzz
+	FLAVOUR=debug scripts/vm-run.sh $(if $(SEED),-a -s -a $(SEED)) $(if $(CALLS),-a -n -a $(CALLS)) \
+		$(KVER) $(ARCH) $<
+
+stress: $(DEBUG_OBJ)/restrack_stress
+	FLAVOUR=debug scripts/vm-run.sh -m $(if $(SECONDS),-a -t -a $(SECONDS)) $(KVER) $(ARCH) $<
+
+FORCE:
 
 patches:
 	scripts/make-patches.sh $(SERIES)

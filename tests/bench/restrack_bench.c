@@ -34,8 +34,11 @@
  *   untracked_armed   another process is tracked (hooks live), we are not
  *   tracked           this process tracked, no quota
  *   quota             tracked, quotas 1024 MiB and 1024 files (never hit)
+ *   idleN             tracked, while N other processes exist, untracked:
+ *                     the control for othersN (what N processes cost the
+ *                     kernel whether tracked or not)
  *   othersN           tracked, while N other processes are tracked too
- *                     (N sleeping children, registered; e.g. others10000)
+ *                     (N sleeping processes, registered; e.g. others10000)
  * Default: untracked,untracked_armed,tracked,quota,others1,others100,
  * others1000,others10000.  On a kernel without the system calls (ENOSYS)
  * only "untracked" runs; the others are reported as skipped.
@@ -374,6 +377,23 @@ static char proc_state(pid_t pid)
 	return p && p[1] == ' ' ? p[2] : 0;
 }
 
+static long mem_free_kb(void)
+{
+	char buf[4096], *p;
+	int fd = open("/proc/meminfo", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "MemFree:");
+	return p ? strtol(p + 8, NULL, 10) : -1;
+}
+
 /* Wait until @pid sleeps, so that it takes no CPU time from the loops. */
 static void wait_asleep(pid_t pid)
 {
@@ -499,7 +519,7 @@ static void group_stop(struct group *g)
  * Conditions.
  */
 
-enum cond_kind { UNTRACKED, UNTRACKED_ARMED, TRACKED, QUOTA, OTHERS };
+enum cond_kind { UNTRACKED, UNTRACKED_ARMED, TRACKED, QUOTA, IDLE, OTHERS };
 
 struct condition {
 	char name[32];
@@ -535,10 +555,12 @@ static int parse_condition(const char *s, struct condition *c)
 		c->kind = TRACKED;
 	else if (!strcmp(s, "quota"))
 		c->kind = QUOTA;
-	else if (!strncmp(s, "others", 6)) {
-		c->kind = OTHERS;
-		c->others = strtol(s + 6, &end, 10);
-		if (end == s + 6 || *end || c->others < 1 || c->others > MAX_OTHERS)
+	else if (!strncmp(s, "others", 6) || !strncmp(s, "idle", 4)) {
+		const char *num = s + (s[0] == 'o' ? 6 : 4);
+
+		c->kind = s[0] == 'o' ? OTHERS : IDLE;
+		c->others = strtol(num, &end, 10);
+		if (end == num || *end || c->others < 1 || c->others > MAX_OTHERS)
 			return -1;
 	} else {
 		return -1;
@@ -587,13 +609,14 @@ static int cond_enter(const struct condition *c)
 			return -1;
 		}
 		return 0;
+	case IDLE:
 	case OTHERS:
 		ensure_room(c->others);
 		if (group_start(&others, c->others)) {
 			fail("fork(sleepers)");
 			return -1;
 		}
-		for (long i = 0; i < c->others; i++) {
+		for (long i = 0; c->kind == OTHERS && i < c->others; i++) {
 			if (rt_register(others.pids[i])) {
 				fail("register(sleeper)");
 				return -1;
@@ -623,9 +646,10 @@ static int cond_check(const struct condition *c)
 		fail("fetch(self) in a tracked condition");
 		return -1;
 	}
-	if (c->kind == OTHERS) {
+	if (c->kind == OTHERS || c->kind == IDLE) {
 		for (long i = 0; i < others.n; i++) {
-			if (rt_fetch(&r, others.pids[i])) {
+			if (!rt_fetch(&r, others.pids[i]) != (c->kind == OTHERS)) {
+				errno = c->kind == OTHERS ? ENOENT : EEXIST;
 				fail("fetch(sleeper)");
 				return -1;
 			}
@@ -652,6 +676,7 @@ static void cond_leave(const struct condition *c)
 		if (rt_deregister(self) && errno != ENOENT)
 			fail("deregister(self)");
 		break;
+	case IDLE:
 	case OTHERS:
 		if (rt_deregister(self) && errno != ENOENT)
 			fail("deregister(self)");
@@ -715,9 +740,10 @@ static void run_condition(int ci)
 		cond_leave(c);
 		return;
 	}
-	printf("BENCH-COND cond=%s others=%ld armed=%d setup_ns=%llu\n", c->name,
-	       c->kind == OTHERS ? c->others : 0L, (int)armed,
-	       (unsigned long long)(now_ns() - t0));
+	printf("BENCH-COND cond=%s others=%ld idle=%ld armed=%d setup_ns=%llu memfree_kb=%ld\n",
+	       c->name, c->kind == OTHERS ? c->others : 0L,
+	       c->kind == IDLE ? c->others : 0L, (int)armed,
+	       (unsigned long long)(now_ns() - t0), mem_free_kb());
 	settle(SETTLE_COND_MS);
 
 	for (int w = 0; w < NR_WORKLOADS; w++) {
@@ -793,7 +819,7 @@ static void summary(void)
 static void usage(void)
 {
 	printf("usage: restrack_bench [-n ITER] [-r REPS] [-c COND,...] [-w WORKLOAD[:ITER],...]\n");
-	printf("conditions: untracked untracked_armed tracked quota othersN\n");
+	printf("conditions: untracked untracked_armed tracked quota idleN othersN\n");
 	printf("workloads:");
 	for (int w = 0; w < NR_WORKLOADS; w++)
 		printf(" %s", workloads[w].name);

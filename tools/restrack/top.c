@@ -233,7 +233,7 @@ static void draw(struct screen *s, const char *err_text)
 	struct rt_proc *list = NULL;
 	struct row *rows = NULL;
 	char a[32], b[32], c[32], d[32], e[32], tbuf[16];
-	size_t n = 0, i, shown;
+	size_t n = 0, i;
 	time_t now = time(NULL);
 	struct tm tm;
 	int ret;
@@ -280,7 +280,6 @@ static void draw(struct screen *s, const char *err_text)
 	put_line(s, true, "%7s %-8s %s %10s %10s %5s %6s %10s %5s  %s", "PID", "USER",
 		 "S", "HEAP", "HEAP QUOTA", "HEAP%", "FILES", "FILE QUOTA", "FILE%",
 		 "COMMAND");
-	shown = 0;
 	for (i = 0; i < n && rows; i++) {
 		const struct rt_proc *p = &rows[i].p;
 
@@ -296,7 +295,6 @@ static void draw(struct screen *s, const char *err_text)
 			 format_file_quota(p->file_quota, p->quotas_known, d, sizeof(d)),
 			 pct_text(rows[i].files_pct, e, sizeof(e)),
 			 p->comm[0] ? p->comm : "?");
-		shown++;
 	}
 	if (!ret && !n)
 		put_line(s, false, "%s", "(no tracked processes)");
@@ -474,7 +472,6 @@ int cmd_top(int argc, char **argv)
 			if (left <= 0)
 				break;
 			if (!input) {
-				pfd.fd = -1;
 				poll(NULL, 0, (int)left);
 				continue;
 			}
