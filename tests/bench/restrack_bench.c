@@ -54,7 +54,8 @@
  * Output, one line each, all starting with "BENCH":
  *   BENCH-INFO tracker=yes|no machine=M release=R iters=N reps=N pagesize=N
  *   BENCH-COND cond=C others=N setup_ns=N
- *   BENCH cond=C workload=W rep=K iters=N ns=N
+ *   BENCH cond=C workload=W rep=K iters=N ns=N ctxt=N
+ *     (ctxt: context switches in the whole system during the loop)
  *   BENCH-SKIP cond=C [workload=W] reason=R   (that figure is missing)
  *   BENCH-INVALID cond=C reason=R   (the condition's figures are void)
  *   BENCH-SUMMARY ... (human-readable median ns/op table)
@@ -392,6 +393,25 @@ static long mem_free_kb(void)
 	buf[n] = '\0';
 	p = strstr(buf, "MemFree:");
 	return p ? strtol(p + 8, NULL, 10) : -1;
+}
+
+/* Context switches so far, the whole system's (the "ctxt" of /proc/stat). */
+static long long ctxt_switches(void)
+{
+	static char buf[16384];
+	char *p;
+	int fd = open("/proc/stat", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "\nctxt ");
+	return p ? strtoll(p + 6, NULL, 10) : -1;
 }
 
 /* Wait until @pid sleeps, so that it takes no CPU time from the loops. */
@@ -753,6 +773,7 @@ static void run_condition(int ci)
 			continue;
 		for (int r = 0; r < reps; r++) {
 			uint64_t start, end;
+			long long cs;
 
 			if (workloads[w].loop(warm)) {
 				printf("BENCH-SKIP cond=%s workload=%s reason=%s\n",
@@ -761,6 +782,7 @@ static void run_condition(int ci)
 				break;
 			}
 			settle(SETTLE_REP_MS);
+			cs = ctxt_switches();
 			start = now_ns();
 			if (workloads[w].loop(n)) {
 				printf("BENCH-SKIP cond=%s workload=%s reason=%s\n",
@@ -769,14 +791,15 @@ static void run_condition(int ci)
 				break;
 			}
 			end = now_ns();
+			cs = ctxt_switches() - cs;
 			/* register_deregister from "untracked" arms the key. */
 			if (!strcmp(workloads[w].name, "register_deregister") &&
 			    have_tracker)
 				armed = true;
 			results[ci][w][r] = end - start;
-			printf("BENCH cond=%s workload=%s rep=%d iters=%ld ns=%llu\n",
+			printf("BENCH cond=%s workload=%s rep=%d iters=%ld ns=%llu ctxt=%lld\n",
 			       c->name, workloads[w].name, r + 1, n,
-			       (unsigned long long)(end - start));
+			       (unsigned long long)(end - start), cs);
 		}
 	}
 	if (cond_check(c))
