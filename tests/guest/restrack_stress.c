@@ -180,8 +180,12 @@ static void job_main(enum kind kind)
 		_exit(0);
 	case HONEST:
 	case HONEST_THREADS:
-		if (syscall(__NR_resource_cap, self, 128L, 512L))
-			_exit(11);
+		/* A manager may deregister us in between: register again. */
+		for (i = 0; syscall(__NR_resource_cap, self, 128L, 512L); i++) {
+			if (errno != ENOENT || i == 100)
+				_exit(11);
+			syscall(__NR_register, self);
+		}
 		if (kind == HONEST)
 			honest_work();
 		else

@@ -239,7 +239,17 @@ static void restrack_detach(struct signal_struct *sig)
 {
 	struct restrack_entry *e;
 
-	spin_lock(&restrack_lock);
+	/*
+	 * A kprobe handler on x86 runs in NMI context, where only a trylock
+	 * is safe.  When the lock is busy the record stays for a moment:
+	 * do_exit() drops it when the thread group is dead.
+	 */
+	if (in_nmi()) {
+		if (!spin_trylock(&restrack_lock))
+			return;
+	} else {
+		spin_lock(&restrack_lock);
+	}
 	e = restrack_detach_locked(sig);
 	spin_unlock(&restrack_lock);
 	if (e)
@@ -252,8 +262,7 @@ static void restrack_detach(struct signal_struct *sig)
  *
  * Called by do_exit() once the last thread is exiting, and by the
  * cleanup_kprobe module from a kprobe at the entry of do_exit(), which on
- * x86 is NMI context.  The spinlock is safe there: do_exit() is never
- * entered with restrack_lock held.
+ * x86 is NMI context; see restrack_detach() and restrack_free().
  */
 void restrack_exit(struct task_struct *tsk)
 {
