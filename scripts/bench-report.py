@@ -9,8 +9,9 @@ separated by tabs:
 
     mode     full|smoke
     settings KEY=VALUE ...           (iters, reps, workloads, conditions)
-    run      SERIES ARCH ROLE LOG STATUS WALL_S IMAGE
-             ROLE: baseline or patched; STATUS: vm-run.sh's exit status
+    run      SERIES ARCH ROLE CONDITIONS LOG STATUS WALL_S IMAGE
+             ROLE: baseline or patched; CONDITIONS: what the guest was
+             asked to run (one boot); STATUS: vm-run.sh's exit status
     standin  SERIES ARCH             (no baseline kernel: the patched
                                       kernel's "untracked" figures stand in,
                                       for testing the pipeline only)
@@ -54,6 +55,7 @@ BENCH_RE = re.compile(
     r"^BENCH cond=(\S+) workload=(\S+) rep=(\d+) iters=(\d+) ns=(\d+)"
     r"(?: ctxt=(-?\d+))?\s*$")
 KV_RE = re.compile(r"(\w+)=(\S+)")
+START_RE = re.compile(r"(BENCH(-[A-Z]+)?|@@RESTRACK-EXIT) ")
 
 
 def cond_sort_key(cond):
@@ -122,10 +124,13 @@ def parse_log(path):
     except OSError as e:
         raise LogError("cannot read %s: %s" % (path, e))
     for line in lines:
-        line = line.strip()
+        # The firmware's escape sequences may precede the first line.
+        m = START_RE.search(line)
+        if not m:
+            continue
+        line = line[m.start():].strip()
         if line.startswith("@@RESTRACK-EXIT "):
             out["exit"] = int(line.split()[1])
-        if not line.startswith("BENCH"):
             continue
         m = BENCH_RE.match(line)
         if m:
@@ -163,17 +168,25 @@ def parse_log(path):
 
 
 def stats(reps):
-    """Per-operation figures of the reps of one (condition, workload)."""
+    """Per-operation figures of the reps of one (condition, workload).
+
+    q1/q3 are the quartiles for 4 reps or more (for 5: the 2nd and 4th
+    smallest), min and max below that; iqr_pct is (q3 - q1) / median.
+    """
     per_op = [r["ns"] / r["iters"] for r in reps]
     med = median(per_op)
+    v = sorted(per_op)
+    q = len(v) // 4
+    q1, q3 = (v[q], v[-q - 1]) if len(v) >= 4 else (v[0], v[-1])
     return {
         "iters": reps[0]["iters"],
         "reps": len(reps),
         "reps_ns": [r["ns"] for r in reps],
         "ctxt": [r["ctxt"] for r in reps],
         "ns_per_op": {
-            "median": med, "min": min(per_op), "max": max(per_op),
-            "spread_pct": (max(per_op) - min(per_op)) / med * 100 if med else 0.0,
+            "median": med, "min": v[0], "max": v[-1], "q1": q1, "q3": q3,
+            "range_pct": (v[-1] - v[0]) / med * 100 if med else 0.0,
+            "iqr_pct": (q3 - q1) / med * 100 if med else 0.0,
         },
     }
 
@@ -185,7 +198,7 @@ def read_manifest(path):
     def kernel(series, arch):
         key = (series, arch)
         if key not in kernels:
-            kernels[key] = {"series": series, "arch": arch, "runs": {},
+            kernels[key] = {"series": series, "arch": arch, "runs": [],
                             "standin": False, "notes": []}
             m["kernels"].append(kernels[key])
         return kernels[key]
@@ -204,10 +217,11 @@ def read_manifest(path):
                     k, _, v = kv.partition("=")
                     m["settings"][k] = v
             elif kind == "run":
-                series, arch, role, log, status, wall, image = rec[1:8]
-                kernel(series, arch)["runs"][role] = {
+                series, arch, role, conds, log, status, wall, image = rec[1:9]
+                kernel(series, arch)["runs"].append({
+                    "role": role, "conditions": conds,
                     "log": log, "path": os.path.join(base, log), "status": int(status), "wall_s": float(wall),
-                    "image": image}
+                    "image": image})
             elif kind == "standin":
                 kernel(rec[1], rec[2])["standin"] = True
             elif kind == "note":
@@ -228,19 +242,21 @@ VM_STATUS = {124: "the guest did not finish in time",
 def analyse_kernel(k, problems):
     """Figures, ratios and verdicts of one kernel; appends to problems."""
     res = {"series": k["series"], "arch": k["arch"], "notes": list(k["notes"]),
-           "runs": {}, "baseline": None, "figures": {}, "scaling": {},
+           "runs": [], "baseline": None, "figures": {}, "scaling": {},
            "setup": {}, "release": None}
     name = "%s/%s" % (k["series"], k["arch"])
-    parsed = {}
-    for role, run in k["runs"].items():
+    parsed = {}     # role: the figures of all its runs together
+    for run in k["runs"]:
+        role = run["role"]
         info = dict(run)
         del info["path"]
+        res["runs"].append(info)
+        what = "%s %s (%s)" % (name, role, run["conditions"])
         try:
             p = parse_log(run["path"])
         except LogError as e:
-            problems.append("%s %s: %s" % (name, role, e))
+            problems.append("%s: %s" % (what, e))
             info["parsed"] = False
-            res["runs"][role] = info
             continue
         info["parsed"] = True
         info["tracker"] = p["info"].get("tracker")
@@ -249,25 +265,28 @@ def analyse_kernel(k, problems):
         info["errors"] = p["errors"]
         info["notes"] = p["notes"]
         info["skips"] = p["skips"]
-        res["runs"][role] = info
-        parsed[role] = p
+        if role not in parsed:
+            parsed[role] = {"info": p["info"], "figures": {}, "conds": {}}
+        parsed[role]["figures"].update(p["figures"])
+        parsed[role]["conds"].update(p["conds"])
+        if p["info"].get("tracker") != parsed[role]["info"].get("tracker"):
+            problems.append("%s: the runs disagree on the system calls" % what)
         if run["status"] != 0:
-            problems.append("%s %s: vm-run.sh exit status %d%s" % (
-                name, role, run["status"],
+            problems.append("%s: vm-run.sh exit status %d%s" % (
+                what, run["status"],
                 " (%s)" % VM_STATUS[run["status"]] if run["status"] in VM_STATUS else ""))
         if p["done"] != "ok":
-            problems.append("%s %s: the benchmark did not end well (BENCH-DONE %s)"
-                            % (name, role, p["done"] or "missing"))
+            problems.append("%s: the benchmark did not end well (BENCH-DONE %s)"
+                            % (what, p["done"] or "missing"))
         for e in p["errors"]:
-            problems.append("%s %s: %s" % (name, role, e))
+            problems.append("%s: %s" % (what, e))
         for s in p["skips"]:
             if s.get("reason") != "ENOSYS" or role != "baseline":
-                problems.append("%s %s: skipped %s%s: %s" % (
-                    name, role, s.get("cond"),
+                problems.append("%s: skipped %s%s: %s" % (
+                    what, s.get("cond"),
                     "/" + s["workload"] if "workload" in s else "", s.get("reason")))
         for c in p["invalid"]:
-            problems.append("%s %s: condition %s void (its state changed)"
-                            % (name, role, c))
+            problems.append("%s: condition %s void (its state changed)" % (what, c))
     if "baseline" in parsed and parsed["baseline"]["info"].get("tracker") != "no":
         problems.append("%s: the baseline kernel has the system calls "
                         "(tracker=yes): it is not a baseline" % name)
@@ -302,8 +321,8 @@ def analyse_kernel(k, problems):
                 bn = b["ns_per_op"]
                 pn = s["ns_per_op"]
                 r = pn["median"] / bn["median"]
-                lo = pn["min"] / bn["max"]
-                hi = pn["max"] / bn["min"]
+                lo = pn["q1"] / bn["q3"]
+                hi = pn["q3"] / bn["q1"]
                 s["ratio_to_baseline"] = {"median": r, "low": lo, "high": hi}
                 s["verdict"] = verdict(r, lo, hi, tgt)
             else:
@@ -335,7 +354,7 @@ def analyse_kernel(k, problems):
             row["max_others"] = int(top[6:])
             row["ratio"] = r
             row["target"] = TARGET_SCALING
-            row["verdict"] = verdict(r, f["min"] / o["max"], f["max"] / o["min"],
+            row["verdict"] = verdict(r, f["q1"] / o["q3"], f["q3"] / o["q1"],
                                      TARGET_SCALING)
             idle = figs.get("idle" + top[6:], {}).get(wl)
             tracked = figs.get("tracked", {}).get(wl)
@@ -354,7 +373,7 @@ def check_complete(res, settings, problems):
     name = "%s/%s" % (res["series"], res["arch"])
     want_w = [w.split(":")[0] for w in settings.get("workloads", "").split(",") if w]
     want_c = [c for c in settings.get("conditions", "").split(",") if c]
-    if res["runs"].get("patched", {}).get("parsed"):
+    if any(r["parsed"] and r["role"] == "patched" for r in res["runs"]):
         for c in want_c:
             for w in want_w:
                 if w not in res["figures"].get(c, {}):
@@ -391,13 +410,14 @@ def kernel_markdown(res, settings, mode, problems):
     name = "%s %s" % (res["series"], res["arch"])
     out.append("## %s%s" % (name, " (release %s)" % res["release"] if res["release"] else ""))
     out.append("")
-    runs = res["runs"]
     for role in ("baseline", "patched"):
-        r = runs.get(role)
-        if r:
-            out.append("- %s kernel: `%s`, guest run %.0f s wall, vm-run status %d" % (
-                role, os.path.relpath(r["image"], ROOT) if r["image"].startswith(ROOT) else r["image"],
-                r["wall_s"], r["status"]))
+        rs = [r for r in res["runs"] if r["role"] == role]
+        if rs:
+            img = rs[0]["image"]
+            out.append("- %s kernel: `%s`: %d boot%s, %.0f s wall in all, vm-run status %s" % (
+                role, os.path.relpath(img, ROOT) if img.startswith(ROOT) else img,
+                len(rs), "" if len(rs) == 1 else "s", sum(r["wall_s"] for r in rs),
+                ", ".join(sorted({str(r["status"]) for r in rs}))))
     if res["baseline"] == "standin":
         out.append("")
         out.append("> **NOT A BASELINE COMPARISON.** No baseline kernel was "
@@ -421,7 +441,9 @@ def kernel_markdown(res, settings, mode, problems):
     out.append("### ns per operation")
     out.append("")
     out.append("Median of the reps, in guest instructions (QEMU `-icount shift=0`: "
-               "1 ns = 1 instruction); in brackets the spread, (max − min) / median.")
+               "1 ns = 1 instruction); in brackets the spread, (q3 − q1) / median, "
+               "q1 and q3 the quartiles of the reps (with 5 reps the 2nd and 4th; "
+               "with fewer than 4, min and max). Every rep is in results.json.")
     out.append("")
     head = ["workload", "iters"] + (
         ["baseline (STAND-IN)" if res["baseline"] == "standin" else "baseline"]
@@ -433,10 +455,10 @@ def kernel_markdown(res, settings, mode, problems):
         row = [wl, "{:,}".format(any_f["iters"]) if any_f else ""]
         if res["baseline"]:
             b = res["baseline_figures"].get(wl)
-            row.append("%s (%.1f%%)" % (fmt_ns(b["ns_per_op"]["median"]), b["ns_per_op"]["spread_pct"]) if b else "—")
+            row.append("%s (%.1f%%)" % (fmt_ns(b["ns_per_op"]["median"]), b["ns_per_op"]["iqr_pct"]) if b else "—")
         for c in conds:
             f = figs[c].get(wl)
-            row.append("%s (%.1f%%)" % (fmt_ns(f["ns_per_op"]["median"]), f["ns_per_op"]["spread_pct"]) if f else "—")
+            row.append("%s (%.1f%%)" % (fmt_ns(f["ns_per_op"]["median"]), f["ns_per_op"]["iqr_pct"]) if f else "—")
         out.append("| " + " | ".join(row) + " |")
     out.append("")
 
@@ -444,8 +466,8 @@ def kernel_markdown(res, settings, mode, problems):
         out.append("### Ratio to the baseline kernel")
         out.append("")
         out.append("Median over median. Targets: untracked ≤ %.2f, tracked ≤ %.2f. "
-                   "✓ met, ✗ missed; `~`: the reps' spread straddles the target "
-                   "(min/max over max/min), so the verdict is within noise. "
+                   "✓ met, ✗ missed; `~`: the spread straddles the target "
+                   "(q1/q3 over q3/q1 of the baseline), so the verdict is within noise. "
                    "`register_deregister` has no target (the baseline kernel "
                    "answers ENOSYS). Conditions `idleN` are controls, without target."
                    % (TARGET_UNTRACKED, TARGET_TRACKED))

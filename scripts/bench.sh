@@ -5,9 +5,11 @@
 # For each kernel (SERIES/ARCH): build the baseline kernel (same source and
 # configuration, CONFIG_RESOURCE_TRACKER off) and the patched test kernel,
 # compile tests/bench/restrack_bench.c for the architecture, boot the
-# baseline with the "untracked" condition and the patched kernel with all
-# conditions, both with vm-run.sh -i (-icount shift=0,align=off,sleep=off:
-# the guest clock counts instructions), and write into out/bench/:
+# baseline with the "untracked" condition and the patched kernel once for
+# each condition (so that every condition starts from the same fresh boot,
+# as the baseline does), all with vm-run.sh -i (-icount
+# shift=0,align=off,sleep=off: the guest clock counts instructions), and
+# write into out/bench/:
 #
 #   SERIES-ARCH.md   the tables of one kernel
 #   report.md        all tables, the targets met or missed, build figures
@@ -25,9 +27,14 @@
 #   BENCH_KERNELS    "6.1/x86_64 6.12/x86_64 6.1/arm64" (the default)
 #   BENCH_ITERS      iterations per loop (100000)
 #   BENCH_REPS       reps per figure (5)
-#   BENCH_WORKLOADS  comma list, NAME or NAME:ITERATIONS (all, at BENCH_ITERS)
+#   BENCH_WORKLOADS  comma list, NAME or NAME:ITERATIONS (all; the two
+#                    heavy ones, 256 page faults or a whole process per
+#                    iteration, at mmap_1m_touch:5000,fork_exit_wait:20000;
+#                    with all at 100000 a run takes about 8 times longer)
 #   BENCH_CONDITIONS comma list (untracked,untracked_armed,tracked,quota,
 #                    others1,others100,others1000,others10000,idle10000)
+#   BENCH_BOOT_PER_CONDITION  1: a fresh boot for each condition (the
+#                    default); 0: all conditions in one boot (smoke default)
 #   BENCH_TIMEOUT    seconds per guest run (43200)
 #   BENCH_WAIT       seconds to wait for a kernel image that is missing,
 #                    e.g. being rebuilt (0)
@@ -53,7 +60,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-all_workloads=open_close,dup_close,pipe_close,socket_close,mmap_4k,mmap_1m_touch,brk,malloc_1m,fork_exit_wait,register_deregister
+all_workloads=open_close,dup_close,pipe_close,socket_close,mmap_4k,mmap_1m_touch:5000,brk,malloc_1m,fork_exit_wait:20000,register_deregister
 kernels=${BENCH_KERNELS:-6.1/x86_64 6.12/x86_64 6.1/arm64}
 standin=${BENCH_STANDIN_BASELINE:-0}
 if [ "$smoke" = 1 ]; then
@@ -61,6 +68,7 @@ if [ "$smoke" = 1 ]; then
 	reps=${BENCH_REPS:-1}
 	workloads=${BENCH_WORKLOADS:-open_close,dup_close,pipe_close,socket_close,mmap_4k,mmap_1m_touch:10,brk,malloc_1m,fork_exit_wait:10,register_deregister}
 	conditions=${BENCH_CONDITIONS:-untracked,untracked_armed,tracked,quota,others1,others10,idle10}
+	per_cond=${BENCH_BOOT_PER_CONDITION:-0}
 	timeout=${BENCH_TIMEOUT:-600}
 	out=${BENCH_OUT:-$RESTRACK_ROOT/build/bench/smoke}
 	build_kernels=0
@@ -69,6 +77,7 @@ else
 	reps=${BENCH_REPS:-5}
 	workloads=${BENCH_WORKLOADS:-$all_workloads}
 	conditions=${BENCH_CONDITIONS:-untracked,untracked_armed,tracked,quota,others1,others100,others1000,others10000,idle10000}
+	per_cond=${BENCH_BOOT_PER_CONDITION:-1}
 	timeout=${BENCH_TIMEOUT:-43200}
 	out=${BENCH_OUT:-$RESTRACK_ROOT/out/bench}
 fi
@@ -137,16 +146,16 @@ kernel_ready() { # series arch flavour
 
 run_guest() { # series arch role flavour prog conditions
 	local series=$1 arch=$2 role=$3 flavour=$4 prog=$5 conds=$6 log rc=0 start
-	local args=(-i -l "$stage/logs/$series-$arch-$role.log"
-		-a -n -a "$iters" -a -r -a "$reps" -a -c -a "$conds" -a -w -a "$workloads")
-	log=$stage/logs/$series-$arch-$role.log
-	info "$series $arch $role: benchmarking (conditions $conds)"
+	log=$stage/logs/$series-$arch-$role-${conds//,/-}.log
+	[ "${#log}" -lt 200 ] || log=$stage/logs/$series-$arch-$role-all.log
+	info "$series $arch $role: $conds"
 	start=$SECONDS
-	FLAVOUR=$flavour VM_TIMEOUT=$timeout "$RESTRACK_ROOT/scripts/vm-run.sh" "${args[@]}" \
+	FLAVOUR=$flavour VM_TIMEOUT=$timeout "$RESTRACK_ROOT/scripts/vm-run.sh" -i -l "$log" \
+		-a -n -a "$iters" -a -r -a "$reps" -a -c -a "$conds" -a -w -a "$workloads" \
 		"$series" "$arch" "$prog" >/dev/null 2>&1 || rc=$?
-	info "$series $arch $role: done in $((SECONDS - start)) s (vm-run status $rc)"
-	record run "$series" "$arch" "$role" "logs/${log##*/}" "$rc" "$((SECONDS - start))" \
-		"$(obj_dir "$series" "$arch" "$flavour")/$(boot_image "$arch")"
+	info "$series $arch $role: $conds: $((SECONDS - start)) s (vm-run status $rc)"
+	record run "$series" "$arch" "$role" "$conds" "logs/${log##*/}" "$rc" \
+		"$((SECONDS - start))" "$(obj_dir "$series" "$arch" "$flavour")/$(boot_image "$arch")"
 }
 
 failed=0
@@ -185,7 +194,13 @@ for k in $kernels; do
 	if [ "$baseline" = 1 ]; then
 		run_guest "$series" "$arch" baseline baseline "$prog" untracked
 	fi
-	run_guest "$series" "$arch" patched test "$prog" "$conditions"
+	if [ "$per_cond" = 1 ]; then
+		for c in ${conditions//,/ }; do
+			run_guest "$series" "$arch" patched test "$prog" "$c"
+		done
+	else
+		run_guest "$series" "$arch" patched test "$prog" "$conditions"
+	fi
 done
 
 # Build-pipeline figures: 'make debs FLAVOUR=virt', cold and after touching

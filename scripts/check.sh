@@ -10,7 +10,11 @@
 #          and run the kselftest-harness suite tests/guest/restrack_test.c.
 #          On DEBUG_ARCHES (x86_64) the test kernel is the debug flavour
 #          (KASAN, lockdep, PROVE_RCU, DEBUG_VM, UBSAN, kmemleak) and also runs
-#          the stress test and the fuzzer; any report fails the run.
+#          the fuzzer; every kernel runs the stress test; any report fails
+#          the run.
+#  tool:   the restrack tool's host unit tests, its man pages through
+#          man --warnings, and its guest tests (every subcommand) on each
+#          kernel, with and without the modules.
 #
 # Prints one line per test and per kernel, then "N passed, N failed".
 # SERIES="6.1 6.12", ARCHES="x86_64 arm64", DEBUG_ARCHES="x86_64" (or "")
@@ -35,6 +39,23 @@ fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
 skip() { skipped=$((skipped + 1)); echo "SKIP: $*"; }
 
 # --- host checks ---------------------------------------------------------
+tools=$RESTRACK_ROOT/tools/restrack
+if make -s -C "$tools" check >"$results/tool-unit.log" 2>&1; then
+	line=$(tail -n 1 "$results/tool-unit.log")
+	pass "restrack tool: host unit tests: $line"
+else
+	cat "$results/tool-unit.log"
+	fail "restrack tool: host unit tests"
+fi
+for page in "$RESTRACK_ROOT"/Documentation/man/*.[0-9]; do
+	if out=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null) && [ -z "$out" ]; then
+		pass "man --warnings -l ${page#"$RESTRACK_ROOT"/}"
+	else
+		echo "$out"
+		fail "man --warnings -l ${page#"$RESTRACK_ROOT"/}"
+	fi
+done
+
 mapfile -t scripts < <(cd "$RESTRACK_ROOT" && ls scripts/*.sh .ci/run)
 if (cd "$RESTRACK_ROOT" && shellcheck -x -P SCRIPTDIR "${scripts[@]}") >"$results/shellcheck.log" 2>&1; then
 	pass "shellcheck: ${scripts[*]}"
@@ -74,6 +95,14 @@ build_kernel() { # series arch flavour
 	fi
 	pass "$series/$arch/$flavour: kernel and modules built ($((SECONDS - start)) s)"
 	tree=$RESTRACK_ROOT/build/src/$series
+	if ! make -s -C "$RESTRACK_ROOT/tools/restrack" guest ARCH="$arch" \
+		KSELFTEST="$tree/tools/testing/selftests" UAPI="$obj/usr/include" >"$log.tool" 2>&1; then
+		cat "$log.tool"
+		fail "$series/$arch/$flavour: the restrack tool's guest build"
+		return 1
+	fi
+	cp "$RESTRACK_ROOT/tools/restrack/build/$arch-static/restrack" \
+		"$RESTRACK_ROOT/tools/restrack/build/$arch-static/guest_tool_test" "$obj/"
 	for prog in restrack_test restrack_fuzz restrack_stress; do
 		if ! "$(guest_cc "$arch")" -static -O2 -Wall -Wextra -Werror -pthread \
 			-I"$obj/usr/include" -I"$tree/tools/testing/selftests" \
@@ -92,14 +121,16 @@ run_guest() { # series arch flavour mode(plain|modules) prog [args]
 	shift 5
 	log=$results/$series-$arch-$flavour-$mode-$prog.log
 	name="$series/$arch/$flavour/$mode"
+	[ "$prog" = guest_tool_test ] && name+="/tool"
 	[ "$mode" = modules ] && opts=(-m)
 	for arg in "$@"; do
 		opts+=(-a "$arg")
 	done
+	[ "$prog" = guest_tool_test ] && opts+=(-f "$obj/restrack")
 	FLAVOUR=$flavour "$RESTRACK_ROOT/scripts/vm-run.sh" "${opts[@]}" -l "$log" \
 		"$series" "$arch" "$obj/$prog" >/dev/null 2>&1 || rc=$?
 	case $prog in
-	restrack_test)
+	restrack_test | guest_tool_test)
 		while read -r line; do
 			ntap=$((ntap + 1))
 			case $line in
@@ -154,8 +185,12 @@ for series in $series_list; do
 			fi
 			run_guest "$series" "$arch" "$flavour" plain restrack_test
 			run_guest "$series" "$arch" "$flavour" modules restrack_test
+			run_guest "$series" "$arch" "$flavour" plain guest_tool_test
+			run_guest "$series" "$arch" "$flavour" modules guest_tool_test
+			# Stress everywhere (the fast plain kernels reuse pids the most),
+			# the million-call fuzzer on the debug kernels.
+			run_guest "$series" "$arch" "$flavour" modules restrack_stress -t "$stress_seconds"
 			if [ "$flavour" = debug ]; then
-				run_guest "$series" "$arch" debug modules restrack_stress -t "$stress_seconds"
 				run_guest "$series" "$arch" debug plain restrack_fuzz -n "$fuzz_calls"
 			fi
 		fi

@@ -40,7 +40,7 @@
  *   othersN           tracked, while N other processes are tracked too
  *                     (N sleeping processes, registered; e.g. others10000)
  * Default: untracked,untracked_armed,tracked,quota,others1,others100,
- * others1000,others10000.  On a kernel without the system calls (ENOSYS)
+ * others1000,others10000,idle10000.  On a kernel without the system calls (ENOSYS)
  * only "untracked" runs; the others are reported as skipped.
  *
  * Each (condition, workload) pair runs ITER iterations (default 100000)
@@ -53,7 +53,7 @@
  *
  * Output, one line each, all starting with "BENCH":
  *   BENCH-INFO tracker=yes|no machine=M release=R iters=N reps=N pagesize=N
- *   BENCH-COND cond=C others=N setup_ns=N
+ *   BENCH-COND cond=C others=N idle=N armed=0|1 setup_ns=N memfree_kb=N
  *   BENCH cond=C workload=W rep=K iters=N ns=N ctxt=N
  *     (ctxt: context switches in the whole system during the loop)
  *   BENCH-SKIP cond=C [workload=W] reason=R   (that figure is missing)
@@ -106,7 +106,6 @@ static bool armed;
 static pid_t target_pid = -1;
 /* Scratch state of the workloads. */
 static int dup_fd = -1;
-static uintptr_t brk_base;
 
 static long rt_register(pid_t pid)
 {
@@ -226,14 +225,17 @@ static int loop_mmap_1m_touch(long n)
 	return 0;
 }
 
-/* Raw brk: glibc's sbrk() caches the break and malloc uses it too. */
+/*
+ * Raw brk, from wherever the break is now and back to it, so that glibc's
+ * malloc, which owns the heap, finds it as it left it.
+ */
 static int loop_brk(long n)
 {
-	uintptr_t up = brk_base + pagesize;
+	uintptr_t base = (uintptr_t)syscall(SYS_brk, 0), up = base + pagesize;
 
 	for (long i = 0; i < n; i++) {
 		if ((uintptr_t)syscall(SYS_brk, up) != up ||
-		    (uintptr_t)syscall(SYS_brk, brk_base) != brk_base) {
+		    (uintptr_t)syscall(SYS_brk, base) != base) {
 			errno = ENOMEM;
 			return -1;
 		}
@@ -414,13 +416,21 @@ static long long ctxt_switches(void)
 	return p ? strtoll(p + 6, NULL, 10) : -1;
 }
 
-/* Wait until @pid sleeps, so that it takes no CPU time from the loops. */
+/*
+ * Wait until @pid sleeps, so that it takes no CPU time from the loops; not
+ * for ever if it never does (or is a zombie, or gone).
+ */
 static void wait_asleep(pid_t pid)
 {
 	char st;
 
-	while ((st = proc_state(pid)) && st != 'S')
+	for (int i = 0; i < 100000; i++) {
+		st = proc_state(pid);
+		if (st != 'R' && st != 'D')
+			return;
 		sched_yield();
+	}
+	printf("BENCH-NOTE process %d does not go to sleep\n", pid);
 }
 
 /* Let deferred work (RCU callbacks, kworkers) finish while we are idle. */
@@ -735,7 +745,6 @@ static int setup_workloads(void)
 		return -1;
 	}
 	dup_fd = fd;
-	brk_base = (uintptr_t)syscall(SYS_brk, 0);
 	if (group_start(&target, 1)) {
 		fail("fork(target)");
 		return -1;
@@ -896,7 +905,8 @@ static void add_workload(const char *s)
 
 int main(int argc, char **argv)
 {
-	char defconds[] = "untracked,untracked_armed,tracked,quota,others1,others100,others1000,others10000";
+	char defconds[] = "untracked,untracked_armed,tracked,quota,others1,others100,"
+			  "others1000,others10000,idle10000";
 	bool any_workload = false;
 	struct utsname u;
 	struct rlimit rl;

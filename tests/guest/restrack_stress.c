@@ -37,7 +37,7 @@
 #include <linux/resource_tracker.h>
 
 #define MAX_JOBS	16
-#define PID_MAX		400
+#define PID_MAX		360
 #define STATUS_PATH	"/proc/tracker_status"
 
 enum kind {
@@ -149,7 +149,7 @@ static void churn(void)
 	int i, status;
 	pid_t p;
 
-	for (i = 0; i < 40; i++) {
+	for (i = 0; i < 100; i++) {
 		p = fork();
 		if (p == 0) {
 			if (syscall(__NR_register, getpid()) ||
