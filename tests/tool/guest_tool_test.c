@@ -558,6 +558,24 @@ static bool pty_read_until(struct pty_run *t, const char *needle, int ms)
 	return needle && strstr(t->screen, needle);
 }
 
+/*
+ * Forget what is on screen and read the next whole frame, from its title
+ * on, until it shows @last.  A frame can be caught half-drawn otherwise.
+ */
+static bool pty_next_frame(struct pty_run *t, const char *last, int ms)
+{
+	char *f;
+
+	t->len = 0;
+	t->screen[0] = '\0';
+	if (!pty_read_until(t, "restrack top - ", ms))
+		return false;
+	f = strstr(t->screen, "restrack top - ");
+	t->len -= (size_t)(f - t->screen);
+	memmove(t->screen, f, t->len + 1);
+	return pty_read_until(t, last, ms);
+}
+
 TEST(top_renders_under_a_pty)
 {
 	static struct pty_run t;
@@ -622,9 +640,7 @@ TEST(top_keys_sort_and_quit)
 	/* Sort by command, then reverse it. */
 	ASSERT_EQ(1, write(t.master, "c", 1));
 	ASSERT_TRUE(pty_read_until(&t, "Sort: command, ascending.", 5000)) TH_LOG("%s", t.screen);
-	t.len = 0;
-	t.screen[0] = '\0';
-	ASSERT_TRUE(pty_read_until(&t, "rt-top-b", 5000)) TH_LOG("%s", t.screen);
+	ASSERT_TRUE(pty_next_frame(&t, "rt-top-b", 5000)) TH_LOG("%s", t.screen);
 	memcpy(plain, t.screen, sizeof(plain));
 	strip_ansi(plain);
 	fmt(pa, sizeof(pa), "%7d ", s[0].pid);
@@ -636,9 +652,7 @@ TEST(top_keys_sort_and_quit)
 
 	ASSERT_EQ(1, write(t.master, "r", 1));
 	ASSERT_TRUE(pty_read_until(&t, "Sort: command, descending.", 5000)) TH_LOG("%s", t.screen);
-	t.len = 0;
-	t.screen[0] = '\0';
-	ASSERT_TRUE(pty_read_until(&t, "rt-top-a", 5000)) TH_LOG("%s", t.screen);
+	ASSERT_TRUE(pty_next_frame(&t, "rt-top-a", 5000)) TH_LOG("%s", t.screen);
 	memcpy(plain, t.screen, sizeof(plain));
 	strip_ansi(plain);
 	a = strstr(plain, pa);
