@@ -9,7 +9,7 @@ FLAVOUR ?= test
 
 export SERIES ARCHES FLAVOUR
 
-.PHONY: help check deps kernel kernels vm-run fuzz stress patches clean
+.PHONY: help check deps kernel kernels vm-run fuzz stress bench debs e2e patches clean
 
 help:
 	@echo 'restrack targets:'
@@ -26,6 +26,11 @@ help:
 	@echo '                             run the syscall fuzzer on the debug kernel'
 	@echo '  make stress KVER= ARCH= [SECONDS=]'
 	@echo '                             run the race and pid-reuse stress on the debug kernel'
+	@echo '  make bench                 overhead and scaling against the unpatched kernel (QEMU icount);'
+	@echo '                             tables and plot in out/bench/'
+	@echo '  make debs [KVER= ARCH= FLAVOUR=generic|virt KSRC= LOCALMODCONFIG=1]'
+	@echo '                             kernel packages (bindeb-pkg), restrack packages, out/repo'
+	@echo '  make e2e                   install into a Debian root, boot it through GRUB (x86_64)'
 	@echo '  make patches               write out/patches/<series>/res_usage.patch'
 	@echo '  make clean                 remove build/ and out/'
 	@echo 'Variables: KVER=$(KVER) ARCH=$(ARCH) SERIES="$(SERIES)" ARCHES="$(ARCHES)" KSRC=<tree or tarball>'
@@ -63,6 +68,15 @@ stress: $(DEBUG_OBJ)/restrack_stress
 	FLAVOUR=debug scripts/vm-run.sh -m $(if $(SECONDS),-a -t -a $(SECONDS)) $(KVER) $(ARCH) $<
 
 FORCE:
+
+bench:
+	scripts/bench.sh
+
+debs:
+	FLAVOUR=$(if $(filter test,$(FLAVOUR)),generic,$(FLAVOUR)) KVER=$(KVER) ARCH=$(ARCH) scripts/build-debs.sh
+
+e2e:
+	scripts/e2e.sh
 
 patches:
 	scripts/make-patches.sh $(SERIES)
