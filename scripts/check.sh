@@ -144,7 +144,8 @@ run_guest() { # series arch flavour mode(plain|modules) prog [args]
 		fi ;;
 	*)
 		line=$(grep -E "^(fuzz|stress): .*violations$" "$log" | tail -n 1 || true)
-		grep -E "^(fuzz|stress): (seed|[0-9]+ (jobs|calls))" "$log" | sed "s|^|$name: |" || true
+		# The first line may follow the firmware's escape codes on the console.
+		grep -aoE "(fuzz|stress): (seed|[0-9]+ (jobs|calls)).*" "$log" | sed "s|^|$name: |" || true
 		if [ "$rc" -eq 0 ] && [ -n "$line" ]; then
 			pass "$name: $line"
 		elif [ "$rc" -lt 124 ]; then
