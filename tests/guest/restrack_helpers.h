@@ -57,30 +57,7 @@
 /* ---------------------------------------------------------------------
  * The five system calls.
  */
-static inline long rt_register(pid_t pid)
-{
-	return syscall(__NR_register, (long)pid);
-}
-
-static inline long rt_fetch(struct per_proc_resource *stats, pid_t pid)
-{
-	return syscall(__NR_fetch, stats, (long)pid);
-}
-
-static inline long rt_deregister(pid_t pid)
-{
-	return syscall(__NR_deregister, (long)pid);
-}
-
-static inline long rt_cap(pid_t pid, long heap_quota_mb, long file_quota)
-{
-	return syscall(__NR_resource_cap, (long)pid, heap_quota_mb, file_quota);
-}
-
-static inline long rt_reset(pid_t pid)
-{
-	return syscall(__NR_resource_reset, (long)pid);
-}
+#include "../restrack_syscalls.h"
 
 /* True unless the kernel lacks the calls (ENOSYS).  No side effect. */
 static inline bool restrack_present(void)

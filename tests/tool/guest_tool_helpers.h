@@ -40,25 +40,7 @@
 /* ---------------------------------------------------------------------
  * The system calls, raw: the reference the tool is checked against.
  */
-static inline long rt_register(pid_t pid)
-{
-	return syscall(__NR_register, (long)pid);
-}
-
-static inline long rt_fetch(struct per_proc_resource *st, pid_t pid)
-{
-	return syscall(__NR_fetch, st, (long)pid);
-}
-
-static inline long rt_deregister(pid_t pid)
-{
-	return syscall(__NR_deregister, (long)pid);
-}
-
-static inline long rt_cap(pid_t pid, long heap_mb, long files)
-{
-	return syscall(__NR_resource_cap, (long)pid, heap_mb, files);
-}
+#include "../restrack_syscalls.h"
 
 static inline bool restrack_present(void)
 {
