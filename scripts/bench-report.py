@@ -9,9 +9,10 @@ separated by tabs:
 
     mode     full|smoke
     settings KEY=VALUE ...           (iters, reps, workloads, conditions)
-    run      SERIES ARCH ROLE CONDITIONS LOG STATUS WALL_S IMAGE
+    run      SERIES ARCH ROLE CONDITIONS LOG STATUS WALL_S IMAGE [CKSUM]
              ROLE: baseline or patched; CONDITIONS: what the guest was
-             asked to run (one boot); STATUS: vm-run.sh's exit status
+             asked to run (one boot); STATUS: vm-run.sh's exit status;
+             CKSUM: the image's, to notice a kernel rebuilt between boots
     standin  SERIES ARCH             (no baseline kernel: the patched
                                       kernel's "untracked" figures stand in,
                                       for testing the pipeline only)
@@ -220,6 +221,7 @@ def read_manifest(path):
                 series, arch, role, conds, log, status, wall, image = rec[1:9]
                 kernel(series, arch)["runs"].append({
                     "role": role, "conditions": conds,
+                    "cksum": rec[9] if len(rec) > 9 else None,
                     "log": log, "path": os.path.join(base, log), "status": int(status), "wall_s": float(wall),
                     "image": image})
             elif kind == "standin":
@@ -287,6 +289,11 @@ def analyse_kernel(k, problems):
                     "/" + s["workload"] if "workload" in s else "", s.get("reason")))
         for c in p["invalid"]:
             problems.append("%s: condition %s void (its state changed)" % (what, c))
+    for role in ("baseline", "patched"):
+        sums = {r["cksum"] for r in k["runs"] if r["role"] == role and r["cksum"]}
+        if len(sums) > 1:
+            problems.append("%s %s: the kernel image changed between the boots "
+                            "(rebuilt meanwhile?): the figures mix two kernels" % (name, role))
     if "baseline" in parsed and parsed["baseline"]["info"].get("tracker") != "no":
         problems.append("%s: the baseline kernel has the system calls "
                         "(tracker=yes): it is not a baseline" % name)
@@ -359,7 +366,12 @@ def analyse_kernel(k, problems):
             idle = figs.get("idle" + top[6:], {}).get(wl)
             tracked = figs.get("tracked", {}).get(wl)
             if idle:
-                row["others_over_idle"] = f["median"] / idle["ns_per_op"]["median"]
+                i = idle["ns_per_op"]
+                row["others_over_idle"] = f["median"] / i["median"]
+                # Informational: the target applied to the tracker's share.
+                row["others_over_idle_verdict"] = verdict(
+                    row["others_over_idle"], f["q1"] / i["q3"], f["q3"] / i["q1"],
+                    TARGET_SCALING)
                 if tracked:
                     row["idle_over_tracked"] = (idle["ns_per_op"]["median"] /
                                                 tracked["ns_per_op"]["median"])
@@ -498,8 +510,10 @@ def kernel_markdown(res, settings, mode, problems):
         if idle in figs:
             out.append("The control `%s` has the same number of processes, untracked: "
                        "`%s / tracked` is what that many processes cost the kernel "
-                       "by themselves (tracked or not), `%s / %s` the tracker's own share."
-                       % (idle, idle, top, idle))
+                       "by themselves (tracked or not), `%s / %s` the tracker's own share "
+                       "(marked against the same %.2f, for information; the verdicts "
+                       "counted are those of the issue's definition, `%s / others1`)."
+                       % (idle, idle, top, idle, TARGET_SCALING, top))
         out.append("")
         head = ["workload"] + ["%s / others1" % c for c in others[1:]]
         if idle in figs:
@@ -516,7 +530,8 @@ def kernel_markdown(res, settings, mode, problems):
                 row.append(cell)
             if idle in figs:
                 row += [fmt_ratio(s.get("idle_over_tracked")),
-                        fmt_ratio(s.get("others_over_idle"))]
+                        fmt_ratio(s.get("others_over_idle")) +
+                        mark(s.get("others_over_idle_verdict"))]
             out.append("| " + " | ".join(row) + " |")
         out.append("")
 
@@ -599,7 +614,13 @@ def build_markdown(build):
 
 
 def plot_series(results):
-    """Per kernel: {workload: [(x_index, ratio)]}, x labels, y label."""
+    """Per kernel: the lines of the plot.
+
+    x: the number of other processes tracked (0 = the "tracked" condition),
+    evenly spaced; y: ns/op over the baseline kernel's (or, without one,
+    over the "tracked" condition's).  idle: the idleN controls, at the x
+    of othersN.
+    """
     panels = []
     for res in results:
         figs = res["figures"]
@@ -608,69 +629,90 @@ def plot_series(results):
         if len(xs) < 2:
             continue
         ref_kind = res["baseline"]
-        lines = {}
+
+        def value(c, wl):
+            f = figs.get(c, {}).get(wl)
+            if not f:
+                return None
+            if ref_kind:
+                r = f["ratio_to_baseline"]
+                return r["median"] if r else None
+            ref = figs.get("tracked", {}).get(wl)
+            return f["ns_per_op"]["median"] / ref["ns_per_op"]["median"] if ref else None
+
+        lines, idle = {}, {}
         for wl in res.get("workloads", []):
-            pts = []
-            for i, (c, _) in enumerate(xs):
-                f = figs.get(c, {}).get(wl)
-                if not f:
-                    continue
-                if ref_kind:
-                    r = f["ratio_to_baseline"]
-                    if not r:
-                        continue
-                    pts.append((i, r["median"]))
-                else:
-                    one = figs.get("others1", {}).get(wl) or figs.get("tracked", {}).get(wl)
-                    pts.append((i, f["ns_per_op"]["median"] / one["ns_per_op"]["median"]))
+            pts = [(i, value(c, wl)) for i, (c, _) in enumerate(xs)]
+            pts = [(i, v) for i, v in pts if v is not None]
             if pts:
                 lines[wl] = pts
+            ipts = [(i, value("idle" + lab, wl)) for i, (_, lab) in enumerate(xs) if i]
+            ipts = [(i, v) for i, v in ipts if v is not None]
+            if ipts:
+                idle[wl] = ipts
         title = "%s %s" % (res["series"], res["arch"])
         if ref_kind == "standin":
             title += " (STAND-IN baseline: patched kernel)"
         elif not ref_kind:
-            title += " (no baseline: relative to others1)"
+            title += " (no baseline: relative to tracked)"
+        ys = [v for pts in list(lines.values()) + list(idle.values()) for _, v in pts]
         panels.append({"title": title, "xlabels": [lab for _, lab in xs],
-                       "lines": lines,
+                       "lines": lines, "idle": idle,
+                       "log": bool(ys) and max(ys) / max(min(ys), 1e-9) > 4,
                        "ylabel": "ns/op relative to the baseline kernel" if ref_kind
-                       else "ns/op relative to 1 other tracked"})
+                       else "ns/op relative to the tracked condition"})
     return panels
+
+
+def gq(s):
+    """A gnuplot single-quoted string."""
+    return "'" + str(s).replace("'", "''") + "'"
 
 
 def plot_gnuplot(panels, path):
     gp = shutil.which("gnuplot")
     if not gp or not panels:
         return False
-    terms = subprocess.run([gp, "-e", "set terminal"], capture_output=True,
-                           text=True).stdout + subprocess.run(
-        [gp, "-e", "set terminal"], capture_output=True, text=True).stderr
+    r = subprocess.run([gp, "-e", "set terminal"], capture_output=True, text=True)
+    terms = r.stdout + r.stderr
+    size = (1000, 440 * len(panels))
     if re.search(r"^\s*pngcairo\s", terms, re.M):
-        term = "pngcairo size %d,%d font ',9' noenhanced" % (1000, 420 * len(panels))
+        term = "pngcairo size %d,%d font ',9' noenhanced" % size
     elif re.search(r"^\s*png\s", terms, re.M):
-        term = "png size %d,%d noenhanced" % (1000, 420 * len(panels))
+        term = "png size %d,%d noenhanced" % size
     else:
         return False
     with tempfile.TemporaryDirectory() as tmp:
-        script = []
-        script.append("set terminal " + term)
-        script.append("set output '%s'" % path)
-        script.append("set multiplot layout %d,1" % len(panels))
+        script = ["set terminal " + term, "set output " + gq(path),
+                  "set multiplot layout %d,1" % len(panels)]
         for pi, p in enumerate(panels):
-            script.append("set title '%s — cost against the number of other tracked processes'" % p["title"].replace("'", ""))
+            script.append("set title " + gq(p["title"] + ": cost against the number "
+                                            "of other tracked processes"))
             script.append("set xlabel 'other processes tracked (besides the benchmark)'")
-            script.append("set ylabel '%s'" % p["ylabel"])
-            script.append("set xtics (%s)" % ", ".join("'%s' %d" % (lab, i) for i, lab in enumerate(p["xlabels"])))
+            script.append("set ylabel " + gq(p["ylabel"] + (" (log scale)" if p["log"] else "")))
+            script.append("set xtics (%s)" % ", ".join(
+                "%s %d" % (gq(lab), i) for i, lab in enumerate(p["xlabels"])))
             script.append("set xrange [-0.2:%f]" % (len(p["xlabels"]) - 0.8))
+            script.append("set logscale y" if p["log"] else "unset logscale y")
             script.append("set key outside right top")
             script.append("set grid ytics")
             plots = []
             for k, (wl, pts) in enumerate(p["lines"].items()):
+                color = "#%02x%02x%02x" % PALETTE[k % len(PALETTE)]
                 fn = os.path.join(tmp, "p%d-%s.dat" % (pi, wl))
                 with open(fn, "w") as f:
-                    for x, y in pts:
-                        f.write("%d %f\n" % (x, y))
-                plots.append("'%s' using 1:2 with linespoints lw 2 pt %d lc rgb '#%02x%02x%02x' title '%s'"
-                             % ((fn, k % 13 + 1) + PALETTE[k % len(PALETTE)] + (wl,)))
+                    f.writelines("%d %f\n" % xy for xy in pts)
+                plots.append("%s using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc rgb '%s' title %s"
+                             % (gq(fn), color, gq(wl)))
+                if wl in p["idle"]:
+                    fn = os.path.join(tmp, "i%d-%s.dat" % (pi, wl))
+                    with open(fn, "w") as f:
+                        f.writelines("%d %f\n" % xy for xy in p["idle"][wl])
+                    plots.append("%s using 1:2 with points pt 6 ps 1.6 lc rgb '%s' notitle"
+                                 % (gq(fn), color))
+            if any(p["idle"].values()):
+                plots.append("NaN with points pt 6 ps 1.6 lc 'black' "
+                             "title 'idleN control (N untracked)'")
             plots.append("1.05 with lines dt 2 lc 'red' title 'tracked target 1.05'")
             plots.append("1.0 with lines dt 3 lc 'black' title '1.0'")
             script.append("plot " + ", ".join(plots))
@@ -788,16 +830,19 @@ def nice_ticks(lo, hi, n=6):
 
 
 def plot_python(panels, path):
+    import math
     if not panels:
         panels = [{"title": "no scaling figures", "xlabels": ["0", "1"], "lines": {},
-                   "ylabel": ""}]
-    pw, ph = 1000, 420
+                   "idle": {}, "log": False, "ylabel": ""}]
+    pw, ph = 1000, 440
     cv = Canvas(pw, ph * len(panels))
     for pi, p in enumerate(panels):
         oy = pi * ph
-        left, right, top, bottom = 80, pw - 230, oy + 40, oy + ph - 50
-        ys = [y for pts in p["lines"].values() for _, y in pts] + [1.0, 1.05]
-        lo, hi = min(ys), max(ys)
+        left, right, top, bottom = 80, pw - 250, oy + 40, oy + ph - 50
+        ys = [y for pts in list(p["lines"].values()) + list(p["idle"].values())
+              for _, y in pts] + [1.0, 1.05]
+        tf = (lambda v: math.log10(max(v, 1e-9))) if p["log"] else (lambda v: v)
+        lo, hi = tf(min(ys)), tf(max(ys))
         pad = (hi - lo) * 0.08 or 0.01
         lo, hi = lo - pad, hi + pad
         nx = len(p["xlabels"])
@@ -806,18 +851,24 @@ def plot_python(panels, path):
             return left + (right - left) * (i + 0.3) / (nx - 0.4)
 
         def Y(v):
-            return bottom - (bottom - top) * (v - lo) / (hi - lo)
-        cv.text(left, oy + 12, p["title"] + " - cost against the number of other tracked processes", scale=1)
-        for t in nice_ticks(lo, hi):
+            return bottom - (bottom - top) * (tf(v) - lo) / (hi - lo)
+        cv.text(left, oy + 12, p["title"] + ": cost against the number of other tracked processes")
+        if p["log"]:
+            ticks = [m * 10 ** e for e in range(math.floor(lo), math.ceil(hi) + 1)
+                     for m in (1, 2, 5) if lo <= math.log10(m * 10 ** e) <= hi]
+        else:
+            ticks = nice_ticks(lo, hi)
+        for t in ticks:
             cv.line(left, Y(t), right, Y(t), (225, 225, 225))
-            cv.text(left - 50, Y(t) - 3, "%.3f" % t)
+            cv.text(left - 50, Y(t) - 3, ("%.3g" if p["log"] else "%.3f") % t)
         cv.line(left, top, left, bottom, (0, 0, 0))
         cv.line(left, bottom, right, bottom, (0, 0, 0))
         for i, lab in enumerate(p["xlabels"]):
             cv.line(X(i), bottom, X(i), bottom + 4, (0, 0, 0))
             cv.text(int(X(i)) - 3 * len(lab), bottom + 8, lab)
         cv.text((left + right) // 2 - 140, bottom + 24, "other processes tracked (besides the benchmark)")
-        cv.text(left - 70, (top + bottom) // 2 + 120, p["ylabel"], vertical=True)
+        cv.text(left - 70, (top + bottom) // 2 + 120,
+                p["ylabel"] + (" (log scale)" if p["log"] else ""), vertical=True)
         cv.line(left, Y(1.05), right, Y(1.05), (214, 39, 40), dash=6)
         cv.line(left, Y(1.0), right, Y(1.0), (0, 0, 0), dash=3)
         for k, (wl, pts) in enumerate(p["lines"].items()):
@@ -826,12 +877,20 @@ def plot_python(panels, path):
                 cv.line(X(x0), Y(y0), X(x1), Y(y1), c, width=2)
             for x, y in pts:
                 cv.rect(X(x) - 2, Y(y) - 2, X(x) + 2, Y(y) + 2, c)
+            for x, y in p["idle"].get(wl, []):
+                for a, b, d, e in ((-4, -4, 4, -4), (4, -4, 4, 4), (4, 4, -4, 4), (-4, 4, -4, -4)):
+                    cv.line(X(x) + a, Y(y) + b, X(x) + d, Y(y) + e, c)
             ly = top + 10 + k * 16
             cv.rect(right + 15, ly, right + 35, ly + 3, c)
             cv.text(right + 42, ly - 2, wl)
         ly = top + 10 + len(p["lines"]) * 16
         cv.line(right + 15, ly + 1, right + 35, ly + 1, (214, 39, 40), dash=6)
         cv.text(right + 42, ly - 2, "tracked target 1.05")
+        if any(p["idle"].values()):
+            ly += 16
+            for a, b, d, e in ((-4, -4, 4, -4), (4, -4, 4, 4), (4, 4, -4, 4), (-4, 4, -4, -4)):
+                cv.line(right + 25 + a, ly + 1 + b, right + 25 + d, ly + 1 + e, (0, 0, 0))
+            cv.text(right + 42, ly - 2, "idlen control (n untracked)")
     with open(path, "wb") as f:
         f.write(cv.png())
     return True

@@ -145,7 +145,10 @@ kernel_ready() { # series arch flavour
 }
 
 run_guest() { # series arch role flavour prog conditions
-	local series=$1 arch=$2 role=$3 flavour=$4 prog=$5 conds=$6 log rc=0 start
+	local series=$1 arch=$2 role=$3 flavour=$4 prog=$5 conds=$6 log rc=0 start image sum
+	image=$(obj_dir "$series" "$arch" "$flavour")/$(boot_image "$arch")
+	# A checksum, to tell whether the kernel was rebuilt between boots.
+	sum=$(cksum <"$image" | cut -d' ' -f1)
 	log=$stage/logs/$series-$arch-$role-${conds//,/-}.log
 	[ "${#log}" -lt 200 ] || log=$stage/logs/$series-$arch-$role-all.log
 	info "$series $arch $role: $conds"
@@ -155,7 +158,7 @@ run_guest() { # series arch role flavour prog conditions
 		"$series" "$arch" "$prog" >/dev/null 2>&1 || rc=$?
 	info "$series $arch $role: $conds: $((SECONDS - start)) s (vm-run status $rc)"
 	record run "$series" "$arch" "$role" "$conds" "logs/${log##*/}" "$rc" \
-		"$((SECONDS - start))" "$(obj_dir "$series" "$arch" "$flavour")/$(boot_image "$arch")"
+		"$((SECONDS - start))" "$image" "$sum"
 }
 
 failed=0
@@ -170,11 +173,11 @@ for k in $kernels; do
 		continue
 	fi
 	obj=$(obj_dir "$series" "$arch" test)
-	prog=$work/$series-$arch/restrack_bench
+	# In this run's own directory: another run may be going on.
+	prog=$stage/bin/$series-$arch/restrack_bench
 	mkdir -p "$(dirname "$prog")"
 	"$(guest_cc "$arch")" -static -O2 -Wall -Wextra -Werror -pthread \
-		-I"$obj/usr/include" -o "$prog.tmp" "$RESTRACK_ROOT/tests/bench/restrack_bench.c"
-	mv "$prog.tmp" "$prog"
+		-I"$obj/usr/include" -o "$prog" "$RESTRACK_ROOT/tests/bench/restrack_bench.c"
 
 	baseline=0
 	if [ "$standin" = 1 ]; then
@@ -237,7 +240,7 @@ fi
 rc=0
 BENCH_STRICT=${BENCH_STRICT:-0} python3 "$RESTRACK_ROOT/scripts/bench-report.py" \
 	"$manifest" "$stage" || rc=$?
-rm -f "$manifest"
+rm -rf "$manifest" "${stage:?}/bin"
 
 # Replace the previous results as a whole, never leaving half of them.
 old=$(dirname "$out")/.bench-old.$$

@@ -48,8 +48,9 @@
  * untimed warm-up iterations and 20 ms of idle time (RCU callbacks and
  * kworkers left over from before run then, not inside the loop).  Reps are
  * the inner loop, so that a condition's state is the same for all of them.
- * The sleeping processes of othersN are children of a spawner, not ours,
- * and all asleep before any loop starts.
+ * Every condition has a group of sleeping processes (N for othersN and
+ * idleN, else one, which untracked_armed registers), children of a
+ * spawner, not ours, and all asleep before any loop starts.
  *
  * Output, one line each, all starting with "BENCH":
  *   BENCH-INFO tracker=yes|no machine=M release=R iters=N reps=N pagesize=N
@@ -340,9 +341,13 @@ static void write_sysctl(const char *path, long val)
 }
 
 /*
- * Room for @n more processes: a small kernel (CONFIG_BASE_SMALL) starts
- * with pid_max 4096; it may go up to 32768.
+ * Room for @n more processes.  A small kernel (CONFIG_BASE_SMALL) starts
+ * with pid_max 4096 and may go up to 32768, the default of other kernels;
+ * main() sets that in every condition, so that they all allocate pids
+ * alike.
  */
+#define PID_MAX_WANTED	32768
+
 static void ensure_room(long n)
 {
 	static const char *const knobs[] = {
@@ -351,6 +356,9 @@ static void ensure_room(long n)
 
 	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
 		long cur = read_sysctl(knobs[i]), want = n + 1000;
+
+		if (i == 0 && want < PID_MAX_WANTED)
+			want = PID_MAX_WANTED;
 
 		if (cur >= 0 && cur < want) {
 			write_sysctl(knobs[i], want);
@@ -444,26 +452,76 @@ static void settle(long ms)
 /*
  * A group of sleeping processes: N children of a spawner process, which is
  * our child.  They are not our children so that wait() and fork() in the
- * workloads see the same few children of ours whatever N is.  The group
- * ends when we close cmd_fd (or die): the spawner kills and reaps them.
+ * workloads see the same few children of ours whatever N is, and they
+ * share no memory with us (the spawner is a fresh exec of this program):
+ * a forked copy of our memory would change what mmap, brk and fork cost
+ * us.  The group ends when we close cmd_fd (or die): the spawner kills
+ * and reaps them.
  */
 struct group {
 	pid_t spawner;
-	pid_t *pids;		/* shared with the spawner */
+	pid_t *pids;
 	long n;
 	int cmd_fd;
 };
 
-static void spawner_main(struct group *g, int ready_fd, int cmd_fd, pid_t parent)
+#define SPAWNER_ARG	"--restrack-bench-spawner"
+
+static int write_full(int fd, const void *buf, size_t len)
 {
-	pid_t self = getpid();
-	long n = 0;
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * The spawner, a fresh image of this program (so that no memory of the
+ * benchmark's is shared with the group): fork N sleepers, wait until they
+ * all sleep, send their pids, then wait for the benchmark to close the
+ * command pipe (or die) and kill and reap them.
+ *   restrack_bench --restrack-bench-spawner N READY_FD CMD_FD PARENT
+ */
+static int spawner_main(char **argv)
+{
+	long want = atol(argv[2]), n = 0;
+	int ready_fd = atoi(argv[3]), cmd_fd = atoi(argv[4]);
+	pid_t self = getpid(), *pids;
 	char c;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	for (; n < g->n; n++) {
+	if (getppid() != atoi(argv[5]))
+		return 1;
+	pids = mmap(NULL, want * sizeof(pid_t), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pids == MAP_FAILED)
+		want = 0;
+	for (; n < want; n++) {
 		pid_t pid = fork();
 
 		if (pid == 0) {
@@ -475,32 +533,34 @@ static void spawner_main(struct group *g, int ready_fd, int cmd_fd, pid_t parent
 		}
 		if (pid < 0)
 			break;
-		g->pids[n] = pid;
+		pids[n] = pid;
 	}
 	for (long i = 0; i < n; i++)
-		wait_asleep(g->pids[i]);
-	if (write(ready_fd, &n, sizeof(n)) != sizeof(n))
-		_exit(1);
-	/* Until our parent closes the pipe or dies. */
+		wait_asleep(pids[i]);
+	if (write_full(ready_fd, &n, sizeof(n)) ||
+	    write_full(ready_fd, pids, n * sizeof(pid_t)))
+		return 1;
+	close(ready_fd);
+	/* Until the benchmark closes the pipe or dies. */
 	while (read(cmd_fd, &c, 1) > 0)
 		;
 	for (long i = 0; i < n; i++)
-		kill(g->pids[i], SIGKILL);
+		kill(pids[i], SIGKILL);
 	while (wait(NULL) > 0 || errno == EINTR)
 		;
-	_exit(0);
+	return 0;
 }
 
 static int group_start(struct group *g, long n)
 {
 	int ready[2], cmd[2];
-	long got = 0;
+	long got = -1;
 
 	memset(g, 0, sizeof(*g));
 	g->n = n;
 	g->cmd_fd = -1;
 	g->pids = mmap(NULL, n * sizeof(pid_t), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (g->pids == MAP_FAILED) {
 		g->pids = NULL;
 		return -1;
@@ -514,15 +574,25 @@ static int group_start(struct group *g, long n)
 	}
 	g->spawner = fork();
 	if (g->spawner == 0) {
-		close(ready[0]);
-		close(cmd[1]);
-		spawner_main(g, ready[1], cmd[0], getppid());
+		char a_n[32], a_ready[16], a_cmd[16], a_parent[16];
+		char *argv[] = { "restrack_bench", SPAWNER_ARG, a_n, a_ready,
+				 a_cmd, a_parent, NULL };
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		snprintf(a_n, sizeof(a_n), "%ld", n);
+		snprintf(a_ready, sizeof(a_ready), "%d", ready[1]);
+		snprintf(a_cmd, sizeof(a_cmd), "%d", cmd[0]);
+		snprintf(a_parent, sizeof(a_parent), "%d", getppid());
+		fcntl(ready[1], F_SETFD, 0);
+		fcntl(cmd[0], F_SETFD, 0);
+		execv("/proc/self/exe", argv);
+		_exit(127);
 	}
 	close(ready[1]);
 	close(cmd[0]);
 	g->cmd_fd = cmd[1];
-	if (g->spawner < 0 ||
-	    read(ready[0], &got, sizeof(got)) != sizeof(got) || got != n) {
+	if (g->spawner < 0 || read_full(ready[0], &got, sizeof(got)) || got != n ||
+	    read_full(ready[0], g->pids, n * sizeof(pid_t))) {
 		printf("BENCH-NOTE spawned %ld of %ld sleeping processes\n", got, n);
 		close(ready[0]);
 		errno = EAGAIN;
@@ -600,9 +670,12 @@ static int parse_condition(const char *s, struct condition *c)
 	return 0;
 }
 
-/* Prepared state of a condition, undone by cond_leave(). */
+/*
+ * Prepared state of a condition, undone by cond_leave().  Every condition
+ * has a group of sleeping processes, of one when it does not ask for N, so
+ * that the conditions without N differ only in what is registered.
+ */
 static struct group others = { .cmd_fd = -1 };
-static struct group armer = { .cmd_fd = -1 };
 static struct group target = { .cmd_fd = -1 };
 
 static int register_self(void)
@@ -615,16 +688,26 @@ static int register_self(void)
 	return 0;
 }
 
+static long group_size(const struct condition *c)
+{
+	return c->kind == OTHERS || c->kind == IDLE ? c->others : 1;
+}
+
 static int cond_enter(const struct condition *c)
 {
 	pid_t self = getpid();
 
+	ensure_room(group_size(c));
+	if (group_start(&others, group_size(c))) {
+		fail("fork(sleepers)");
+		return -1;
+	}
 	switch (c->kind) {
 	case UNTRACKED:
 		return 0;
 	case UNTRACKED_ARMED:
-		if (group_start(&armer, 1) || rt_register(armer.pids[0])) {
-			fail("register(armer)");
+		if (rt_register(others.pids[0])) {
+			fail("register(sleeper)");
 			return -1;
 		}
 		armed = true;
@@ -640,13 +723,9 @@ static int cond_enter(const struct condition *c)
 		}
 		return 0;
 	case IDLE:
+		return register_self();
 	case OTHERS:
-		ensure_room(c->others);
-		if (group_start(&others, c->others)) {
-			fail("fork(sleepers)");
-			return -1;
-		}
-		for (long i = 0; c->kind == OTHERS && i < c->others; i++) {
+		for (long i = 0; i < c->others; i++) {
 			if (rt_register(others.pids[i])) {
 				fail("register(sleeper)");
 				return -1;
@@ -662,27 +741,24 @@ static int cond_enter(const struct condition *c)
 static int cond_check(const struct condition *c)
 {
 	struct per_proc_resource r;
-	int tracked = rt_fetch(&r, getpid()) == 0;
+	bool self = rt_fetch(&r, getpid()) == 0;
+	bool want_self = c->kind != UNTRACKED && c->kind != UNTRACKED_ARMED;
+	bool want_others = c->kind == OTHERS || c->kind == UNTRACKED_ARMED;
 
-	if (c->kind == UNTRACKED || c->kind == UNTRACKED_ARMED) {
-		if (have_tracker && tracked) {
-			errno = EEXIST;
-			fail("untracked condition, but this process is tracked");
-			return -1;
-		}
+	if (!have_tracker)
 		return 0;
-	}
-	if (!tracked) {
-		fail("fetch(self) in a tracked condition");
+	if (self != want_self) {
+		errno = self ? EEXIST : ENOENT;
+		fail("this process's tracking is not as the condition says");
 		return -1;
 	}
-	if (c->kind == OTHERS || c->kind == IDLE) {
-		for (long i = 0; i < others.n; i++) {
-			if (!rt_fetch(&r, others.pids[i]) != (c->kind == OTHERS)) {
-				errno = c->kind == OTHERS ? ENOENT : EEXIST;
-				fail("fetch(sleeper)");
-				return -1;
-			}
+	for (long i = 0; i < others.n; i++) {
+		bool tracked = rt_fetch(&r, others.pids[i]) == 0;
+
+		if (tracked != (want_others && (c->kind == OTHERS || i == 0))) {
+			errno = tracked ? EEXIST : ENOENT;
+			fail("a sleeping process's tracking is not as the condition says");
+			return -1;
 		}
 	}
 	return 0;
@@ -694,25 +770,20 @@ static void cond_leave(const struct condition *c)
 
 	switch (c->kind) {
 	case UNTRACKED:
-		break;
 	case UNTRACKED_ARMED:
-		group_stop(&armer);
 		break;
 	case QUOTA:
 		if (rt_reset(self))
 			fail("resource_reset(self)");
 		/* fall through */
 	case TRACKED:
-		if (rt_deregister(self) && errno != ENOENT)
-			fail("deregister(self)");
-		break;
 	case IDLE:
 	case OTHERS:
 		if (rt_deregister(self) && errno != ENOENT)
 			fail("deregister(self)");
-		group_stop(&others);
 		break;
 	}
+	group_stop(&others);
 }
 
 /* ---------------------------------------------------------------------
@@ -912,6 +983,8 @@ int main(int argc, char **argv)
 	struct rlimit rl;
 	int opt;
 
+	if (argc == 6 && !strcmp(argv[1], SPAWNER_ARG))
+		return spawner_main(argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((opt = getopt(argc, argv, "n:r:c:w:h")) != -1) {
 		switch (opt) {
@@ -951,6 +1024,7 @@ int main(int argc, char **argv)
 	/* Room for the sleepers: root is not held by RLIMIT_NPROC, but be sure. */
 	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
 	setrlimit(RLIMIT_NPROC, &rl);
+	ensure_room(0);
 
 	/* fetch(NULL-ish, 0) is EINVAL with the tracker, ENOSYS without. */
 	errno = 0;
