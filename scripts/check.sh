@@ -224,7 +224,12 @@ done
 # A seconds-long run of the benchmark pipeline, so that make bench never rots.
 if BENCH_KERNELS="$(for s in $series_list; do for a in $arch_list; do echo "$s/$a"; done; done)" \
 	"$RESTRACK_ROOT/scripts/bench.sh" --smoke >"$results/bench-smoke.log" 2>&1; then
-	pass "bench --smoke: $(grep -c '^BENCH ' "$RESTRACK_ROOT"/build/bench/smoke/logs/*.log 2>/dev/null | awk -F: '{n += $2} END {print n + 0}') figures parsed"
+	figures=$(cat "$RESTRACK_ROOT"/build/bench/smoke/logs/*.log | grep -ac '^BENCH ' || true)
+	if [ "$figures" -gt 0 ]; then
+		pass "bench --smoke: $figures figures measured and reported"
+	else
+		fail "bench --smoke: no figure measured (see $results/bench-smoke.log)"
+	fi
 else
 	tail -20 "$results/bench-smoke.log"
 	fail "bench --smoke (see $results/bench-smoke.log)"
