@@ -3398,16 +3398,22 @@ static int finit(const char *name)
 	return ret;
 }
 
-static void busy_tracked_child(void)
+/*
+ * Work as a tracked process until *stop is set: map, open, fetch and fork
+ * tracked children.  It runs for as long as the reloads do, whatever the
+ * kernel's speed, and dies with the test if the harness kills it.
+ */
+static void busy_tracked_child(volatile int *stop)
 {
 	struct per_proc_resource st;
 	int i, fd, status;
 	pid_t p;
 	void *m;
 
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (rt_register(getpid()) || rt_cap(getpid(), 256, 256))
 		_exit(10);
-	for (i = 0; i < 400; i++) {
+	for (i = 0; i == 0 || !*stop; i++) {
 		m = mmap(NULL, 64 * 1024, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (m == MAP_FAILED)
@@ -3432,6 +3438,7 @@ static void busy_tracked_child(void)
 TEST(modules_reload_while_tracked_processes_change)
 {
 	char buf[8192];
+	volatile int *stop;
 	pid_t kids[4];
 	int round, i, status;
 
@@ -3440,11 +3447,15 @@ TEST(modules_reload_while_tracked_processes_change)
 	if (access("/modules/cleanup_kprobe.ko", R_OK) || access(STATUS_PATH, R_OK))
 		SKIP(return, "modules not loaded in this run");
 
+	stop = mmap(NULL, sizeof(*stop), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, stop);
+	*stop = 0;
 	for (i = 0; i < 4; i++) {
 		kids[i] = fork();
 		ASSERT_GE(kids[i], 0);
 		if (kids[i] == 0)
-			busy_tracked_child();
+			busy_tracked_child(stop);
 	}
 	for (round = 0; round < 10; round++) {
 		ASSERT_EQ(0, syscall(SYS_delete_module, "tracker", O_NONBLOCK))
@@ -3459,6 +3470,7 @@ TEST(modules_reload_while_tracked_processes_change)
 		ASSERT_GT(read_file(STATUS_PATH, buf, sizeof(buf)), 0);
 		EXPECT_EQ(0, strncmp(buf, STATUS_HEADER "\n", strlen(STATUS_HEADER) + 1));
 	}
+	*stop = 1;
 	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(kids[i], waitpid(kids[i], &status, 0));
 		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
