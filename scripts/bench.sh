@@ -2,8 +2,9 @@
 # make bench: hot-path overhead and scaling of the resource tracker against
 # the unpatched kernel, deterministic under QEMU icount.
 #
-# For each kernel (SERIES/ARCH): build the baseline kernel (same source and
-# configuration, CONFIG_RESOURCE_TRACKER off) and the patched test kernel,
+# For each kernel (SERIES/ARCH): build the patched bench kernel (the test
+# kernel's config with SLUB and without lock debugging, FLAVOUR=bench) and
+# the baseline (same source and configuration, CONFIG_RESOURCE_TRACKER off),
 # compile tests/bench/restrack_bench.c for the architecture, boot the
 # baseline with the "untracked" condition and the patched kernel once for
 # each condition (so that every condition starts from the same fresh boot,
@@ -20,7 +21,9 @@
 # Options and environment:
 #   --smoke          seconds-long check of the whole pipeline: a few
 #                    iterations, one rep, the first kernel of BENCH_KERNELS
-#                    that is built already, no kernel build; results in
+#                    that is built already (a bench kernel, else a test or
+#                    debug kernel against its own "untracked" figures as
+#                    the stand-in baseline), no kernel build; results in
 #                    build/bench/smoke/; exits non-zero if anything fails to
 #                    parse (also BENCH_SMOKE=1)
 #   --no-build       use the kernels as they are (also BENCH_BUILD_KERNELS=0)
@@ -33,6 +36,13 @@
 #                    with all at 100000 a run takes about 8 times longer)
 #   BENCH_CONDITIONS comma list (untracked,untracked_armed,tracked,quota,
 #                    others1,others100,others1000,others10000,idle10000)
+#   BENCH_SCALING_WORKLOADS  the workloads of the conditions with many other
+#                    processes (othersN and idleN, N > 1): comma list, or
+#                    "all" (open_close,dup_close,mmap_4k,brk,getpgid_x2,
+#                    register_deregister: one of each hook, the pid lookup
+#                    control and the tracker's own calls; smoke: all)
+#   BENCH_JOBS       guests run at once, one vCPU each (nproc); kernels are
+#                    all built first, one at a time
 #   BENCH_BOOT_PER_CONDITION  1: a fresh boot for each condition (the
 #                    default); 0: all conditions in one boot (smoke default)
 #   BENCH_TIMEOUT    seconds per guest run (43200)
@@ -60,13 +70,14 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-all_workloads=open_close,dup_close,pipe_close,socket_close,mmap_4k,mmap_1m_touch:5000,brk,malloc_1m,fork_exit_wait:20000,register_deregister
+all_workloads=open_close,dup_close,pipe_close,socket_close,mmap_4k,mmap_1m_touch:5000,brk,malloc_1m,fork_exit_wait:20000,getpgid_x2,register_deregister
 kernels=${BENCH_KERNELS:-6.1/x86_64 6.12/x86_64 6.1/arm64}
 standin=${BENCH_STANDIN_BASELINE:-0}
 if [ "$smoke" = 1 ]; then
 	iters=${BENCH_ITERS:-200}
 	reps=${BENCH_REPS:-1}
-	workloads=${BENCH_WORKLOADS:-open_close,dup_close,pipe_close,socket_close,mmap_4k,mmap_1m_touch:10,brk,malloc_1m,fork_exit_wait:10,register_deregister}
+	workloads=${BENCH_WORKLOADS:-open_close,dup_close,pipe_close,socket_close,mmap_4k,mmap_1m_touch:10,brk,malloc_1m,fork_exit_wait:10,getpgid_x2,register_deregister}
+	scaling_workloads=${BENCH_SCALING_WORKLOADS:-all}
 	conditions=${BENCH_CONDITIONS:-untracked,untracked_armed,tracked,quota,others1,others10,idle10}
 	per_cond=${BENCH_BOOT_PER_CONDITION:-0}
 	timeout=${BENCH_TIMEOUT:-600}
@@ -76,18 +87,22 @@ else
 	iters=${BENCH_ITERS:-100000}
 	reps=${BENCH_REPS:-5}
 	workloads=${BENCH_WORKLOADS:-$all_workloads}
+	scaling_workloads=${BENCH_SCALING_WORKLOADS:-open_close,dup_close,mmap_4k,brk,getpgid_x2,register_deregister}
 	conditions=${BENCH_CONDITIONS:-untracked,untracked_armed,tracked,quota,others1,others100,others1000,others10000,idle10000}
 	per_cond=${BENCH_BOOT_PER_CONDITION:-1}
 	timeout=${BENCH_TIMEOUT:-43200}
 	out=${BENCH_OUT:-$RESTRACK_ROOT/out/bench}
 fi
 wait_s=${BENCH_WAIT:-0}
+jobs=${BENCH_JOBS:-$(nproc)}
+[ "$scaling_workloads" != all ] || scaling_workloads=$workloads
 
-for v in "$iters" "$reps" "$timeout" "$wait_s"; do
-	case $v in '' | *[!0-9]*) die "BENCH_ITERS, BENCH_REPS, BENCH_TIMEOUT and BENCH_WAIT are numbers" ;; esac
+for v in "$iters" "$reps" "$timeout" "$wait_s" "$jobs"; do
+	case $v in '' | *[!0-9]*) die "BENCH_ITERS, BENCH_REPS, BENCH_TIMEOUT, BENCH_WAIT and BENCH_JOBS are numbers" ;; esac
 done
-for v in "$workloads" "$conditions"; do
-	case $v in *[!a-z0-9_:,]*) die "bad BENCH_WORKLOADS or BENCH_CONDITIONS '$v'" ;; esac
+[ "$jobs" -ge 1 ] || die "BENCH_JOBS must be at least 1"
+for v in "$workloads" "$conditions" "$scaling_workloads"; do
+	case $v in *[!a-z0-9_:,]*) die "bad BENCH_WORKLOADS, BENCH_SCALING_WORKLOADS or BENCH_CONDITIONS '$v'" ;; esac
 done
 
 work=$RESTRACK_ROOT/build/bench
@@ -114,21 +129,27 @@ have_image() { # series arch flavour
 	done
 }
 
-# In a smoke run, benchmark the first kernel that is built already.
+# The patched kernel is the bench flavour.  In a smoke run, benchmark the
+# first kernel that is built already, a bench kernel or else a test or debug
+# kernel (make check builds those).
+patched=bench
 if [ "$smoke" = 1 ]; then
 	pick=''
 	for k in $kernels; do
-		if have_image "${k%/*}" "${k#*/}" test; then
-			pick=$k
-			break
-		fi
+		for f in bench test debug; do
+			if have_image "${k%/*}" "${k#*/}" "$f"; then
+				pick=$k patched=$f
+				break 2
+			fi
+		done
 	done
 	[ -n "$pick" ] || die "--smoke: none of the kernels '$kernels' is built (scripts/build-test-kernel.sh SERIES ARCH)"
 	kernels=$pick
 fi
 
 record mode "$([ "$smoke" = 1 ] && echo smoke || echo full)"
-record settings "iters=$iters" "reps=$reps" "workloads=$workloads" "conditions=$conditions"
+record settings "iters=$iters" "reps=$reps" "workloads=$workloads" "conditions=$conditions" \
+	"scaling_workloads=$scaling_workloads" "patched_flavour=$patched"
 
 # Build (or just check) a kernel; true when its image is there.
 kernel_ready() { # series arch flavour
@@ -144,8 +165,8 @@ kernel_ready() { # series arch flavour
 	have_image "$1" "$2" "$3"
 }
 
-run_guest() { # series arch role flavour prog conditions
-	local series=$1 arch=$2 role=$3 flavour=$4 prog=$5 conds=$6 log rc=0 start image sum
+run_guest() { # series arch role flavour prog conditions workloads
+	local series=$1 arch=$2 role=$3 flavour=$4 prog=$5 conds=$6 wls=$7 log rc=0 start image sum
 	image=$(obj_dir "$series" "$arch" "$flavour")/$(boot_image "$arch")
 	# A checksum, to tell whether the kernel was rebuilt between boots.
 	sum=$(cksum <"$image" | cut -d' ' -f1)
@@ -154,25 +175,38 @@ run_guest() { # series arch role flavour prog conditions
 	info "$series $arch $role: $conds"
 	start=$SECONDS
 	FLAVOUR=$flavour VM_TIMEOUT=$timeout "$RESTRACK_ROOT/scripts/vm-run.sh" -i -l "$log" \
-		-a -n -a "$iters" -a -r -a "$reps" -a -c -a "$conds" -a -w -a "$workloads" \
+		-a -n -a "$iters" -a -r -a "$reps" -a -c -a "$conds" -a -w -a "$wls" \
 		"$series" "$arch" "$prog" >/dev/null 2>&1 || rc=$?
 	info "$series $arch $role: $conds: $((SECONDS - start)) s (vm-run status $rc)"
 	record run "$series" "$arch" "$role" "$conds" "logs/${log##*/}" "$rc" \
 		"$((SECONDS - start))" "$image" "$sum"
 }
 
+# The workloads of a condition: many other processes make a boot long, so
+# those conditions run the scaling workloads only.
+cond_workloads() { # condition
+	case $1 in
+	others1 | idle1) echo "$workloads" ;;
+	others* | idle*) echo "$scaling_workloads" ;;
+	*) echo "$workloads" ;;
+	esac
+}
+
+# Phase 1, one at a time: the kernels and the guest program.  Phase 2: the
+# guests, BENCH_JOBS at once.
 failed=0
+runs=()
 for k in $kernels; do
 	series=${k%/*} arch=${k#*/}
 	check_series "$series"
 	check_arch "$arch"
-	if ! kernel_ready "$series" "$arch" test; then
+	if ! kernel_ready "$series" "$arch" "$patched"; then
 		record note "$series" "$arch" "no patched kernel: not benchmarked"
 		info "$series $arch: no patched kernel"
 		failed=1
 		continue
 	fi
-	obj=$(obj_dir "$series" "$arch" test)
+	obj=$(obj_dir "$series" "$arch" "$patched")
 	# In this run's own directory: another run may be going on.
 	prog=$stage/bin/$series-$arch/restrack_bench
 	mkdir -p "$(dirname "$prog")"
@@ -180,7 +214,7 @@ for k in $kernels; do
 		-I"$obj/usr/include" -o "$prog" "$RESTRACK_ROOT/tests/bench/restrack_bench.c"
 
 	baseline=0
-	if [ "$standin" = 1 ]; then
+	if [ "$standin" = 1 ] || [ "$patched" != bench ]; then
 		record standin "$series" "$arch"
 	elif [ "$smoke" = 1 ]; then
 		if have_image "$series" "$arch" baseline; then
@@ -195,46 +229,59 @@ for k in $kernels; do
 		failed=1
 	fi
 	if [ "$baseline" = 1 ]; then
-		run_guest "$series" "$arch" baseline baseline "$prog" untracked
+		runs+=("$series $arch baseline baseline $prog untracked $workloads")
 	fi
 	if [ "$per_cond" = 1 ]; then
 		for c in ${conditions//,/ }; do
-			run_guest "$series" "$arch" patched test "$prog" "$c"
+			runs+=("$series $arch patched $patched $prog $c $(cond_workloads "$c")")
 		done
 	else
-		run_guest "$series" "$arch" patched test "$prog" "$conditions"
+		runs+=("$series $arch patched $patched $prog $conditions $workloads")
 	fi
 done
+for r in "${runs[@]}"; do
+	while [ "$(jobs -pr | wc -l)" -ge "$jobs" ]; do
+		wait -n || true
+	done
+	# shellcheck disable=SC2086 # the run's fields, none with a space
+	run_guest $r &
+done
+wait
 
-# Build-pipeline figures: 'make debs FLAVOUR=virt', cold and after touching
-# one tracker source file.
+# Build-pipeline figures: 'make debs FLAVOUR=virt' in a copy of the project
+# (its own build/, so cold: the tarball unpacked, everything compiled and
+# packaged), then again after a one-line change to a tracker source file in
+# that copy (the incremental path: prepare-tree copies the file, kbuild
+# recompiles it and relinks, bindeb-pkg packs).
 if [ "$smoke" = 1 ]; then
 	record build not-measured "reason=smoke_run"
-elif ! grep -q '^debs:' "$RESTRACK_ROOT/Makefile"; then
-	record build not-measured "reason=the_Makefile_has_no_'debs'_target_yet"
 elif [ "${BENCH_BUILD_PIPELINE:-1}" = 0 ]; then
 	record build not-measured "reason=BENCH_BUILD_PIPELINE=0"
 else
 	first=${kernels%% *}
 	series=${first%/*} arch=${first#*/}
 	touched=src/kernel/restrack/core.c
+	copy=$work/pipeline
 	log=$stage/logs/debs.log
-	info "build pipeline: make debs FLAVOUR=virt KVER=$series ARCH=$arch"
+	rm -rf "$copy"
+	copy_project "$copy"
+	info "build pipeline: make debs FLAVOUR=virt KVER=$series ARCH=$arch, cold, in $copy"
 	start=$SECONDS
-	if make -C "$RESTRACK_ROOT" debs FLAVOUR=virt KVER="$series" ARCH="$arch" >"$log" 2>&1; then
+	if make -C "$copy" debs FLAVOUR=virt KVER="$series" ARCH="$arch" >"$log" 2>&1; then
 		cold=$((SECONDS - start))
-		touch "$RESTRACK_ROOT/$touched"
+		echo "/* bench.sh: a one-line change, $(date -u +%s) */" >>"$copy/$touched"
 		start=$SECONDS
-		if make -C "$RESTRACK_ROOT" debs FLAVOUR=virt KVER="$series" ARCH="$arch" >>"$log" 2>&1; then
+		if make -C "$copy" debs FLAVOUR=virt KVER="$series" ARCH="$arch" >>"$log" 2>&1; then
 			record build measured "kernel=$series/$arch" "cold_s=$cold" \
 				"rebuild_s=$((SECONDS - start))" "touched=$touched" \
-				"cold_kind=first_build_of_this_run"
+				"cold_kind=fresh_copy_of_the_project"
 		else
 			record build not-measured "reason=the_rebuild_failed_(logs/debs.log)"
 		fi
 	else
 		record build not-measured "reason=make_debs_failed_(logs/debs.log)"
 	fi
+	rm -rf "$copy"
 fi
 
 rc=0

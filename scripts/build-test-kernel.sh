@@ -5,8 +5,10 @@
 # The configuration is tinyconfig merged with config-fragments/test-base.config,
 # test-ARCH.config and restrack.config.  FLAVOUR=debug adds the kernel's
 # kernel/configs/debug.config and test-debug.config (KASAN, lockdep,
-# kmemleak); FLAVOUR=baseline leaves the tracker out (the benchmarks'
-# reference kernel, built from the same patched source and config).
+# kmemleak); FLAVOUR=bench adds bench.config (SLUB, no lock debugging: the
+# benchmarks' kernel) and FLAVOUR=baseline is the bench kernel without the
+# tracker (the benchmarks' reference, from the same patched source and
+# config).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -32,10 +34,13 @@ frags=("$RESTRACK_ROOT/config-fragments/test-base.config"
 	"$RESTRACK_ROOT/config-fragments/test-$arch.config"
 	"$RESTRACK_ROOT/config-fragments/restrack.config")
 upstream=()
-if [ "$flavour" = debug ]; then
+case $flavour in
+debug)
 	upstream=("$tree/kernel/configs/debug.config")
-	frags+=("$RESTRACK_ROOT/config-fragments/test-debug.config")
-fi
+	frags+=("$RESTRACK_ROOT/config-fragments/test-debug.config") ;;
+bench | baseline)
+	frags+=("$RESTRACK_ROOT/config-fragments/bench.config") ;;
+esac
 if [ ! -f "$obj/.config" ] || [ -n "$(find "${frags[@]}" -newer "$obj/.config")" ]; then
 	info "configuring $series $arch ($flavour)"
 	kmake tinyconfig >/dev/null
@@ -48,8 +53,12 @@ if [ ! -f "$obj/.config" ] || [ -n "$(find "${frags[@]}" -newer "$obj/.config")"
 	kmake olddefconfig
 	# Fail, naming the option, when one of our fragments asked for what
 	# kconfig refused ("# CONFIG_X is not set" lines included).
+	# The last fragment to name an option has the last word on it.
 	unset_opts=$(cat "${frags[@]}" |
-		grep -E '^(CONFIG_[A-Z0-9_]+=|# CONFIG_[A-Z0-9_]+ is not set)' |
+		sed -n -e 's/^\(CONFIG_[A-Z0-9_]*\)=.*/\1 &/p' \
+			-e 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1 &/p' |
+		awk '{ opt = $1; sub(/^[^ ]* /, ""); want[opt] = $0 } END { for (o in want) print want[o] }' |
+		sort |
 		if [ "$flavour" = baseline ]; then grep -v 'CONFIG_RESOURCE_TRACKER[ =]'; else cat; fi |
 		while read -r line; do
 			case $line in

@@ -43,6 +43,19 @@ check_arch() {
 	esac
 }
 
+# Copy the project's files (committed or not, less what .gitignore leaves
+# out; outside a git checkout, all but build/ and out/) to a new directory.
+copy_project() { # dest
+	need_pkgs rsync
+	mkdir -p "$1"
+	if [ "$(git -C "$RESTRACK_ROOT" rev-parse --show-toplevel 2>/dev/null)" = "$RESTRACK_ROOT" ]; then
+		(cd "$RESTRACK_ROOT" && git ls-files -z -co --exclude-standard) |
+			rsync -a --from0 --files-from=- "$RESTRACK_ROOT/" "$1/"
+	else
+		rsync -a --exclude=/build --exclude=/out "$RESTRACK_ROOT/" "$1/"
+	fi
+}
+
 # Kernel ARCH= value, cross compiler prefix and boot image of an arch.
 karch() { case $1 in x86_64) echo x86 ;; arm64) echo arm64 ;; esac; }
 cross_compile() {
@@ -61,12 +74,12 @@ guest_cc() {
 	echo "${cross}gcc"
 }
 
-# Object directory of a test kernel: FLAVOUR test (the default), debug or
-# baseline.
+# Object directory of a test kernel: FLAVOUR test (the default), debug,
+# bench or baseline (bench without the tracker).
 obj_dir() {
 	case ${3:-test} in
 	test) echo "$RESTRACK_ROOT/build/obj/$1-$2" ;;
-	debug | baseline) echo "$RESTRACK_ROOT/build/obj/$1-$2-$3" ;;
-	*) die "unknown FLAVOUR '$3' (test, debug or baseline)" ;;
+	debug | bench | baseline) echo "$RESTRACK_ROOT/build/obj/$1-$2-$3" ;;
+	*) die "unknown FLAVOUR '$3' (test, debug, bench or baseline)" ;;
 	esac
 }

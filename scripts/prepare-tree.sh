@@ -35,6 +35,27 @@ if [ -f "$dest/.restrack-stamp" ] && [ "$(cat "$dest/.restrack-stamp")" = "$stam
 	exit 0
 fi
 
+# Only the content of files from src/ changed (the usual edit of the
+# tracker): copy those into the tree, which keeps every other file's time,
+# so that the incremental build recompiles just them.  Anything else (the
+# kernel source, a patch, a file added or removed) unpacks afresh below.
+if [ -f "$dest/.restrack-stamp" ]; then
+	old_stamp=$(cat "$dest/.restrack-stamp")
+	names() { sed 's/^[0-9a-f]\{64\}  //'; }
+	if [ "$(grep -v '  src/' <<<"$old_stamp")" = "$(grep -v '  src/' <<<"$stamp")" ] &&
+		[ "$(names <<<"$old_stamp")" = "$(names <<<"$stamp")" ]; then
+		grep -vxF -f <(printf '%s\n' "$old_stamp") <<<"$stamp" | names |
+			while read -r f; do
+				cp "$RESTRACK_ROOT/$f" "$dest/${f#src/}.new"
+				mv "$dest/${f#src/}.new" "$dest/${f#src/}"
+				info "updated ${f#src/} in $dest"
+			done
+		printf '%s\n' "$stamp" >"$dest/.restrack-stamp.new"
+		mv "$dest/.restrack-stamp.new" "$dest/.restrack-stamp"
+		exit 0
+	fi
+fi
+
 mkdir -p "$(dirname "$dest")"
 tmp=$(mktemp -d "$(dirname "$dest")/.prepare.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

@@ -25,6 +25,8 @@
  *                     would serve it from the brk heap after the first free
  *                     and make no system call at all)
  *   fork_exit_wait    fork, child _exit(0), waitpid
+ *   getpgid_x2        two getpgid() of the untracked helper process: the
+ *                     control for register_deregister (two pid lookups)
  *   register_deregister  register+deregister of an untracked helper process
  *                     (on a kernel without the tracker: two ENOSYS calls)
  *
@@ -291,6 +293,20 @@ static int loop_register_deregister(long n)
 	return 0;
 }
 
+/*
+ * The control for register_deregister: the same two lookups of the helper's
+ * pid in the kernel, and nothing of the tracker.  What it gains with many
+ * processes is the kernel's pid lookup, not the tracker's.
+ */
+static int loop_getpgid_x2(long n)
+{
+	for (long i = 0; i < n; i++) {
+		if (getpgid(target_pid) < 0 || getpgid(target_pid) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 struct workload {
 	const char *name;
 	int (*loop)(long n);
@@ -306,6 +322,7 @@ static const struct workload workloads[] = {
 	{ "brk", loop_brk },
 	{ "malloc_1m", loop_malloc_1m },
 	{ "fork_exit_wait", loop_fork_exit_wait },
+	{ "getpgid_x2", loop_getpgid_x2 },
 	/* Last: in "untracked" its first call turns the static key on. */
 	{ "register_deregister", loop_register_deregister },
 };
