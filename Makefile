@@ -9,7 +9,7 @@ FLAVOUR ?= test
 
 export SERIES ARCHES FLAVOUR
 
-.PHONY: help check deps kernel kernels vm-run fuzz stress bench debs e2e patches clean
+.PHONY: help check deps kernel kernels vm-run fuzz stress bench debs e2e repro patches clean
 
 help:
 	@echo 'restrack targets:'
@@ -17,7 +17,7 @@ help:
 	@echo '                             the guest suite with and without the modules; lint;'
 	@echo '                             ends with "N passed, N failed"'
 	@echo '  make deps                  install the build and test dependencies (apt)'
-	@echo '  make kernel KVER= ARCH= [FLAVOUR=test|debug|baseline]'
+	@echo '  make kernel KVER= ARCH= [FLAVOUR=test|debug|bench|baseline]'
 	@echo '                             build one test kernel and its modules into build/obj/'
 	@echo '  make kernels               build all four test kernels'
 	@echo '  make vm-run KVER= ARCH= PROG=static-binary [MODULES=1]'
@@ -30,7 +30,10 @@ help:
 	@echo '                             tables and plot in out/bench/'
 	@echo '  make debs [KVER= ARCH= FLAVOUR=generic|virt KSRC= LOCALMODCONFIG=1]'
 	@echo '                             kernel packages (bindeb-pkg), restrack packages, out/repo'
-	@echo '  make e2e                   install into a Debian root, boot it through GRUB (x86_64)'
+	@echo '  make e2e                   install into a Debian root, boot it through GRUB (x86_64):'
+	@echo '                             6.1, upgrade to 6.12, remove the DKMS package'
+	@echo '  make repro [KVER= ARCH= FLAVOUR=virt]'
+	@echo '                             build the packages again from scratch; compare byte for byte'
 	@echo '  make patches               write out/patches/<series>/res_usage.patch'
 	@echo '  make clean                 remove build/ and out/'
 	@echo 'Variables: KVER=$(KVER) ARCH=$(ARCH) SERIES="$(SERIES)" ARCHES="$(ARCHES)" KSRC=<tree or tarball>'
@@ -77,6 +80,9 @@ debs:
 
 e2e:
 	scripts/e2e.sh
+
+repro:
+	KVER=$(KVER) ARCH=$(ARCH) FLAVOUR=$(if $(filter test,$(FLAVOUR)),virt,$(FLAVOUR)) scripts/repro-check.sh
 
 patches:
 	scripts/make-patches.sh $(SERIES)

@@ -135,8 +135,8 @@ have_image() { # series arch flavour
 patched=bench
 if [ "$smoke" = 1 ]; then
 	pick=''
-	for k in $kernels; do
-		for f in bench test debug; do
+	for f in bench test debug; do
+		for k in $kernels; do
 			if have_image "${k%/*}" "${k#*/}" "$f"; then
 				pick=$k patched=$f
 				break 2
