@@ -33,7 +33,7 @@ help:
 	@echo '  make e2e                   install into a Debian root, boot it through GRUB (x86_64):'
 	@echo '                             6.1, upgrade to 6.12, remove the DKMS package'
 	@echo '  make repro [KVER= ARCH= FLAVOUR=virt]'
-	@echo '                             build the packages again from scratch; compare byte for byte'
+	@echo '                             build the packages twice from scratch; compare byte for byte'
 	@echo '  make patches               write out/patches/<series>/res_usage.patch'
 	@echo '  make clean                 remove build/ and out/'
 	@echo 'Variables: KVER=$(KVER) ARCH=$(ARCH) SERIES="$(SERIES)" ARCHES="$(ARCHES)" KSRC=<tree or tarball>'

@@ -43,8 +43,10 @@ out=$root/out
 "$root/scripts/prepare-tree.sh" "$kver" "$tree" "${KSRC:-}"
 mkdir -p "$obj"
 
-# Reproducible: every timestamp and name comes from the inputs.
-epoch=$(git -C "$root" log -1 --format=%ct 2>/dev/null || stat -c %Y "$root/debian/changelog")
+# Reproducible: every timestamp and name comes from the inputs: the time of
+# the last commit, or SOURCE_DATE_EPOCH when it is set.
+epoch=${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null ||
+	stat -c %Y "$root/debian/changelog")}
 export SOURCE_DATE_EPOCH=$epoch
 export KBUILD_BUILD_TIMESTAMP="@$epoch"
 export KBUILD_BUILD_USER=restrack KBUILD_BUILD_HOST=restrack
@@ -133,39 +135,53 @@ for deb in "$work"/linux-headers-*.deb; do
 	fi
 done
 
-# bindeb-pkg's linux-headers ships the tree's .gitignore files, the atomic
-# fallback templates (sourced, not run) as executables, and its host
-# programs (fixdep, modpost, objtool, sign-file, ...) unstripped; and it
-# declares no dependencies, though
-# they are dynamically linked: objtool needs libelf1, sign-file libssl3, all
-# of them libc6, and DKMS fails where libelf1 is missing.  Strip them and
-# add what dpkg-shlibdeps finds, as Debian's own packages do.  (Cross
-# builds: the libraries of another architecture cannot be looked up here,
-# so no dependencies are added; see README.)
-for deb in "$work"/linux-headers-*.deb; do
-	x=$work/headers-deb
+# Two fixes to what bindeb-pkg makes, applied to the packages afterwards:
+#  - every package's changelog is dated with the time of the build (the
+#    kernel's scripts/package/mkdebian runs "date -R"), which makes no two
+#    builds alike: date it with the inputs' timestamp instead;
+#  - linux-headers ships the tree's .gitignore files, the atomic fallback
+#    templates (sourced, not run) as executables, and its host programs
+#    (fixdep, modpost, objtool, sign-file, ...) unstripped, and declares no
+#    dependencies though they are dynamically linked: objtool needs libelf1,
+#    sign-file libssl3, all of them libc6, and DKMS fails where libelf1 is
+#    missing.  Strip them and add what dpkg-shlibdeps finds, as Debian's own
+#    packages do.  (Cross builds: the libraries of another architecture
+#    cannot be looked up here, so no dependencies are added; see README.)
+changelog_date=$(date -u -R -d "@$epoch")
+for deb in "$work"/linux-image-*"$localversion"_*.deb "$work"/linux-headers-*"$localversion"_*.deb \
+	"$work"/linux-libc-dev_*.deb; do
+	x=$work/deb-fix
 	rm -rf "$x" "$x.src"
 	dpkg-deb -R "$deb" "$x"
-	find "$x/usr/src" -name .gitignore -delete
-	find "$x/usr/src" -path '*/scripts/atomic/fallbacks/*' -type f -exec chmod a-x {} +
-	mapfile -t elfs < <(find "$x/usr/src" -type f -perm -u+x -exec sh -c \
-		'[ "$(head -c 4 "$1" | od -An -c | tr -d " ")" = 177ELF ]' _ {} \; -print | sort)
-	[ ${#elfs[@]} -gt 0 ] || continue
-	for f in "${elfs[@]}"; do
-		"$(cross_compile "$arch")strip" --strip-unneeded "$f" 2>/dev/null ||
-			strip --strip-unneeded "$f"
+	for cl in "$x"/usr/share/doc/*/changelog.Debian.gz; do
+		zcat "$cl" | sed "s/^\( -- .*>  \).*/\1$changelog_date/" | gzip -9n >"$cl.new"
+		mv "$cl.new" "$cl"
 	done
-	if [ -z "$(cross_compile "$arch")" ]; then
-		# dpkg-shlibdeps wants a source package's debian/control.
-		mkdir -p "$x.src/debian"
-		printf 'Source: linux-upstream\n\nPackage: headers\nArchitecture: any\n' \
-			>"$x.src/debian/control"
-		deps=$(cd "$x.src" && dpkg-shlibdeps -O "${elfs[@]}" | sed -n 's/^shlibs:Depends=//p')
-		[ -n "$deps" ] || die "dpkg-shlibdeps found no dependencies for ${elfs[*]}"
-		sed -i "/^Description:/i Depends: $deps" "$x/DEBIAN/control"
-	fi
+	case ${deb##*/} in linux-headers-*)
+		find "$x/usr/src" -name .gitignore -delete
+		find "$x/usr/src" -path '*/scripts/atomic/fallbacks/*' -type f -exec chmod a-x {} +
+		mapfile -t elfs < <(find "$x/usr/src" -type f -perm -u+x -exec sh -c \
+			'[ "$(head -c 4 "$1" | od -An -c | tr -d " ")" = 177ELF ]' _ {} \; -print | sort)
+		for f in "${elfs[@]}"; do
+			"$(cross_compile "$arch")strip" --strip-unneeded "$f" 2>/dev/null ||
+				strip --strip-unneeded "$f"
+		done
+		if [ ${#elfs[@]} -gt 0 ] && [ -z "$(cross_compile "$arch")" ]; then
+			# dpkg-shlibdeps wants a source package's debian/control.
+			mkdir -p "$x.src/debian"
+			printf 'Source: linux-upstream\n\nPackage: headers\nArchitecture: any\n' \
+				>"$x.src/debian/control"
+			deps=$(cd "$x.src" && dpkg-shlibdeps -O "${elfs[@]}" | sed -n 's/^shlibs:Depends=//p')
+			[ -n "$deps" ] || die "dpkg-shlibdeps found no dependencies for ${elfs[*]}"
+			sed -i "/^Description:/i Depends: $deps" "$x/DEBIAN/control"
+		fi ;;
+	esac
+	# What changed: the checksums and, as dpkg-gencontrol counts it, the size.
 	(cd "$x" && find . -type f ! -path './DEBIAN/*' -print0 | sort -z | xargs -0 md5sum |
 		sed 's|  \./|  |') >"$x/DEBIAN/md5sums"
+	size=$(find "$x" -path "$x/DEBIAN" -prune -o ! -path "$x" -printf '%y %s\n' |
+		awk '{ n += ($1 == "f") ? int(($2 + 1023) / 1024) : 1 } END { print n }')
+	sed -i "s/^Installed-Size: .*/Installed-Size: $size/" "$x/DEBIAN/control"
 	dpkg-deb --root-owner-group -Z"$KDEB_COMPRESS" --build "$x" "$deb" >/dev/null
 	rm -rf "$x" "$x.src"
 done
@@ -215,26 +231,34 @@ meta "linux-image-restrack$suffix" "linux-image-$release" "restrack$suffix kerne
 meta "linux-headers-restrack$suffix" "linux-headers-$release" "restrack$suffix kernel headers (meta-package)"
 
 # --- lintian ------------------------------------------------------------------------
-# Every package of this build; an error fails the build.  The warnings that
+# Every package of this build (LINTIAN=0: none, for a quick iteration); an
+# error fails the build.  The warnings that
 # stay are upstream's packaging of the kernel (see README: Packages).
 # Results are kept per package checksum, so an unchanged package is not
 # checked again.
-cache=$work/lintian-cache
-mkdir -p "$cache"
-lintian_errors=0
-for deb in "$work"/*.deb "$work"/pkg/*.deb; do
-	sum=$(sha256sum "$deb" | cut -d' ' -f1)
-	if [ ! -f "$cache/$sum" ]; then
-		lintian --tag-display-limit 0 "$deb" >"$cache/$sum.new" 2>&1 || true
-		mv "$cache/$sum.new" "$cache/$sum"
+lintian_all() {
+	local cache=$work/lintian-cache errors=0 deb sum
+	mkdir -p "$cache"
+	for deb in "$work"/*.deb "$work"/pkg/*.deb; do
+		sum=$(sha256sum "$deb" | cut -d' ' -f1)
+		if [ ! -f "$cache/$sum" ]; then
+			lintian --tag-display-limit 0 "$deb" >"$cache/$sum.new" 2>&1 || true
+			mv "$cache/$sum.new" "$cache/$sum"
+		fi
+		grep -v 'running with root privileges\|no-tag-display-limit' "$cache/$sum" || true
+		if grep -q '^E: ' "$cache/$sum"; then errors=1; fi
+	done >"$work/lintian.log"
+	info "lintian: $(grep -c '^E: ' "$work/lintian.log") errors, $(grep -c '^W: ' "$work/lintian.log") warnings (see $work/lintian.log)"
+	if [ "$errors" = 1 ]; then
+		grep '^E: ' "$work/lintian.log" >&2
+		die "lintian found errors in the packages"
 	fi
-	grep -v 'running with root privileges\|no-tag-display-limit' "$cache/$sum" || true
-	if grep -q '^E: ' "$cache/$sum"; then lintian_errors=1; fi
-done >"$work/lintian.log"
-info "lintian: $(grep -c '^E: ' "$work/lintian.log") errors, $(grep -c '^W: ' "$work/lintian.log") warnings (see $work/lintian.log)"
-if [ "$lintian_errors" = 1 ]; then
-	grep '^E: ' "$work/lintian.log" >&2
-	die "lintian found errors in the packages"
+}
+if [ "${LINTIAN:-1}" = 0 ]; then
+	info "lintian: skipped (LINTIAN=0)"
+	rm -f "$work/lintian.log"
+else
+	lintian_all
 fi
 
 # --- the apt repository -----------------------------------------------------------

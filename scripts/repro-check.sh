@@ -1,11 +1,11 @@
 #!/bin/bash
 # make repro: are the packages reproducible?  Build the packages of one
-# kernel (KVER=6.1 FLAVOUR=virt ARCH=x86_64 by default) a second time, from
+# kernel (KVER=6.1 FLAVOUR=virt ARCH=x86_64 by default) twice, each from
 # scratch (a new object directory, a new package tree) in the same place and
-# from the same inputs, and compare every .deb with the first build's, byte
-# for byte.  The first build is the one in build/debs/ (made now if there is
-# none); it is kept in build/repro/first/.  Prints what differs, file by
-# file, and exits 1 when anything does.
+# from the same inputs, and compare every .deb of the two builds byte for
+# byte.  The first build is kept in build/repro/first/, the second is left
+# in build/debs/ as any build.  Prints what differs, file by file, and exits
+# 1 when anything does.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -22,21 +22,22 @@ debs() { # dir: the packages of a build, relative to it
 	(cd "$1" && find . -maxdepth 2 -name '*.deb' ! -path './meta/*' | sed 's|^\./||' | sort)
 }
 
-if [ -z "$(debs "$work" 2>/dev/null)" ]; then
-	info "no first build in $work: building it"
-	KVER=$kver ARCH=$arch FLAVOUR=$flavour "$root/scripts/build-debs.sh"
-fi
-rm -rf "$repro"
+rm -rf "$repro" "$work"
 mkdir -p "$repro"
-mv "$work" "$repro/first"
-info "second build of the $kver $arch $flavour packages, from scratch"
-start=$SECONDS
-KVER=$kver ARCH=$arch FLAVOUR=$flavour "$root/scripts/build-debs.sh" >"$repro/second-build.log" 2>&1 || {
-	tail -20 "$repro/second-build.log"
-	die "the second build failed: see $repro/second-build.log"
-}
-info "second build took $((SECONDS - start)) s"
-
+# One timestamp for both builds, even if a commit lands in between.
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null ||
+	stat -c %Y "$root/debian/changelog")}
+export SOURCE_DATE_EPOCH
+for n in first second; do
+	info "$n build of the $kver $arch $flavour packages, from scratch"
+	start=$SECONDS
+	KVER=$kver ARCH=$arch FLAVOUR=$flavour "$root/scripts/build-debs.sh" >"$repro/$n-build.log" 2>&1 || {
+		tail -20 "$repro/$n-build.log"
+		die "the $n build failed: see $repro/$n-build.log"
+	}
+	info "$n build took $((SECONDS - start)) s"
+	[ "$n" = second ] || mv "$work" "$repro/first"
+done
 # A package's files with their checksums, to say what differs.
 contents() { # deb
 	local d
@@ -56,7 +57,8 @@ while read -r deb; do
 	else
 		differ=$((differ + 1))
 		echo "DIFFERS: $deb"
-		diff <(contents "$repro/first/$deb") <(contents "$work/$deb") | sed -n 's/^> [0-9a-f]*  /  file differs: /p' | head -20
+		diff <(contents "$repro/first/$deb") <(contents "$work/$deb") |
+			sed -n 's/^> [0-9a-f]*  /  file differs: /p' | head -20 || true
 	fi
 done < <(debs "$work")
 echo "repro: $same packages byte-identical, $differ differ"
