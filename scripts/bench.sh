@@ -29,11 +29,11 @@
 #   --no-build       use the kernels as they are (also BENCH_BUILD_KERNELS=0)
 #   BENCH_KERNELS    "6.1/x86_64 6.12/x86_64 6.1/arm64" (the default)
 #   BENCH_ITERS      iterations per loop (100000)
-#   BENCH_REPS       reps per figure (5)
+#   BENCH_REPS       reps per figure (3)
 #   BENCH_WORKLOADS  comma list, NAME or NAME:ITERATIONS (all; the two
 #                    heavy ones, 256 page faults or a whole process per
-#                    iteration, at mmap_1m_touch:5000,fork_exit_wait:20000;
-#                    with all at 100000 a run takes about 8 times longer)
+#                    iteration, at mmap_1m_touch:1000,fork_exit_wait:5000;
+#                    at 100000 they would make a run hours longer)
 #   BENCH_CONDITIONS comma list (untracked,untracked_armed,tracked,quota,
 #                    others1,others100,others1000,others10000,idle10000)
 #   BENCH_SCALING_WORKLOADS  the workloads of the conditions with many other
@@ -70,7 +70,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-all_workloads=open_close,dup_close,pipe_close,socket_close,mmap_4k,mmap_1m_touch:5000,brk,malloc_1m,fork_exit_wait:20000,getpgid_x2,register_deregister
+all_workloads=open_close,dup_close,pipe_close,socket_close,mmap_4k,mmap_1m_touch:1000,brk,malloc_1m,fork_exit_wait:5000,getpgid_x2,register_deregister
 kernels=${BENCH_KERNELS:-6.1/x86_64 6.12/x86_64 6.1/arm64}
 standin=${BENCH_STANDIN_BASELINE:-0}
 if [ "$smoke" = 1 ]; then
@@ -85,7 +85,7 @@ if [ "$smoke" = 1 ]; then
 	build_kernels=0
 else
 	iters=${BENCH_ITERS:-100000}
-	reps=${BENCH_REPS:-5}
+	reps=${BENCH_REPS:-3}
 	workloads=${BENCH_WORKLOADS:-$all_workloads}
 	scaling_workloads=${BENCH_SCALING_WORKLOADS:-open_close,dup_close,mmap_4k,brk,getpgid_x2,register_deregister}
 	conditions=${BENCH_CONDITIONS:-untracked,untracked_armed,tracked,quota,others1,others100,others1000,others10000,idle10000}
