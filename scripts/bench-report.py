@@ -43,9 +43,9 @@ TARGET_UNTRACKED = 1.01
 TARGET_TRACKED = 1.05
 TARGET_SCALING = 1.02
 NO_TARGET_WORKLOADS = {"register_deregister"}
-# Controls: no scaling target, since what they measure with many processes
-# is the kernel's own pid lookup, the part of register_deregister that is
-# not the tracker's.
+# Controls: no target, since what they measure with many processes is the
+# kernel's own pid lookup, the part of register_deregister that is not the
+# tracker's.
 CONTROL_WORKLOADS = {"getpgid_x2"}
 CONDITION_TEXT = {
     "baseline": "baseline kernel (CONFIG_RESOURCE_TRACKER off)",
@@ -90,7 +90,7 @@ def cond_text(cond):
 
 def target_of(cond, workload):
     """The issue's target for the ratio to the baseline kernel, or None."""
-    if workload in NO_TARGET_WORKLOADS:
+    if workload in NO_TARGET_WORKLOADS or workload in CONTROL_WORKLOADS:
         return None
     if cond in ("untracked", "untracked_armed"):
         return TARGET_UNTRACKED
