@@ -3,7 +3,7 @@
 # the unpatched kernel, deterministic under QEMU icount.
 #
 # For each kernel (SERIES/ARCH): build the patched bench kernel (the test
-# kernel's config with SLUB and without lock debugging, FLAVOUR=bench) and
+# kernel's config with SLUB, -O2 and no lock debugging, FLAVOUR=bench) and
 # the baseline (same source and configuration, CONFIG_RESOURCE_TRACKER off),
 # compile tests/bench/restrack_bench.c for the architecture, boot the
 # baseline with the "untracked" condition and the patched kernel once for

@@ -45,8 +45,7 @@ mkdir -p "$obj"
 
 # Reproducible: every timestamp and name comes from the inputs: the time of
 # the last commit, or SOURCE_DATE_EPOCH when it is set.
-epoch=${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null ||
-	stat -c %Y "$root/debian/changelog")}
+epoch=$(project_epoch)
 export SOURCE_DATE_EPOCH=$epoch
 export KBUILD_BUILD_TIMESTAMP="@$epoch"
 export KBUILD_BUILD_USER=restrack KBUILD_BUILD_HOST=restrack
@@ -110,11 +109,7 @@ fi
 KCONFIG_CONFIG=$obj/.config "$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" \
 	"$obj/.config" "${frags[@]}" >"$work/merge.log"
 kmake olddefconfig
-# What the fragments ask for, the last word on each option winning.
-unset_opts=$(awk -F= '/^CONFIG_[A-Z0-9_]+=/ { want[$1] = $0 } END { for (o in want) print want[o] }' \
-	"${frags[@]}" | sort | while read -r line; do
-	grep -qxF "$line" "$obj/.config" || echo "$line"
-done)
+unset_opts=$(fragments_unmet "$obj/.config" "${frags[@]}")
 [ -z "$unset_opts" ] ||
 	die "options not set as asked (check their dependencies in $obj/.config): $(echo "$unset_opts" | tr '\n' ' ')"
 
@@ -232,8 +227,8 @@ meta "linux-headers-restrack$suffix" "linux-headers-$release" "restrack$suffix k
 
 # --- lintian ------------------------------------------------------------------------
 # Every package of this build (LINTIAN=0: none, for a quick iteration); an
-# error fails the build.  The warnings that
-# stay are upstream's packaging of the kernel (see README: Packages).
+# error fails the build.  The warnings that stay are the kernel's own
+# package naming (see README: Debian packages).
 # Results are kept per package checksum, so an unchanged package is not
 # checked again.
 lintian_all() {

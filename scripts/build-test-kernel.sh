@@ -5,8 +5,8 @@
 # The configuration is tinyconfig merged with config-fragments/test-base.config,
 # test-ARCH.config and restrack.config.  FLAVOUR=debug adds the kernel's
 # kernel/configs/debug.config and test-debug.config (KASAN, lockdep,
-# kmemleak); FLAVOUR=bench adds bench.config (SLUB, no lock debugging: the
-# benchmarks' kernel) and FLAVOUR=baseline is the bench kernel without the
+# kmemleak); FLAVOUR=bench adds bench.config (SLUB, -O2, no lock debugging:
+# the benchmarks' kernel) and FLAVOUR=baseline is the bench kernel without the
 # tracker (the benchmarks' reference, from the same patched source and
 # config).
 set -euo pipefail
@@ -53,20 +53,10 @@ if [ ! -f "$obj/.config" ] || [ -n "$(find "${frags[@]}" -newer "$obj/.config")"
 	kmake olddefconfig
 	# Fail, naming the option, when one of our fragments asked for what
 	# kconfig refused ("# CONFIG_X is not set" lines included).
-	# The last fragment to name an option has the last word on it.
-	unset_opts=$(cat "${frags[@]}" |
-		sed -n -e 's/^\(CONFIG_[A-Z0-9_]*\)=.*/\1 &/p' \
-			-e 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1 &/p' |
-		awk '{ opt = $1; sub(/^[^ ]* /, ""); want[opt] = $0 } END { for (o in want) print want[o] }' |
-		sort |
-		if [ "$flavour" = baseline ]; then grep -v 'CONFIG_RESOURCE_TRACKER[ =]'; else cat; fi |
-		while read -r line; do
-			case $line in
-			"# "*) opt=${line#\# }; opt=${opt%% *}
-				! grep -q "^$opt=" "$obj/.config" || echo "$line" ;;
-			*) grep -qxF "$line" "$obj/.config" || echo "$line" ;;
-			esac
-		done)
+	unset_opts=$(fragments_unmet "$obj/.config" "${frags[@]}")
+	if [ "$flavour" = baseline ]; then
+		unset_opts=$(grep -v 'CONFIG_RESOURCE_TRACKER[ =]' <<<"$unset_opts" || true)
+	fi
 	if [ -n "$unset_opts" ]; then
 		rm -f "$obj/.config"
 		die "options not set as asked (check their dependencies): $(echo "$unset_opts" | tr '\n' ' ')"

@@ -43,6 +43,32 @@ check_arch() {
 	esac
 }
 
+# The time every build output is stamped with: SOURCE_DATE_EPOCH when it is
+# set, else the time of the last commit (outside a git checkout, of
+# debian/changelog).
+project_epoch() {
+	echo "${SOURCE_DATE_EPOCH:-$(git -C "$RESTRACK_ROOT" log -1 --format=%ct 2>/dev/null ||
+		stat -c %Y "$RESTRACK_ROOT/debian/changelog")}"
+}
+
+# The lines of config fragments that a .config lacks: every CONFIG_X=...
+# and "# CONFIG_X is not set" the fragments ask for, the last fragment to
+# name an option having the last word on it.
+fragments_unmet() { # .config fragment...
+	local config=$1 line opt
+	shift
+	sed -n -e 's/^\(CONFIG_[A-Z0-9_]*\)=.*/\1 &/p' \
+		-e 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1 &/p' "$@" |
+		awk '{ opt = $1; sub(/^[^ ]* /, ""); want[opt] = $0 } END { for (o in want) print want[o] }' |
+		sort | while read -r line; do
+			case $line in
+			"# "*) opt=${line#\# }; opt=${opt%% *}
+				! grep -q "^$opt=" "$config" || echo "$line" ;;
+			*) grep -qxF "$line" "$config" || echo "$line" ;;
+			esac
+		done
+}
+
 # Copy the project's files (committed or not, less what .gitignore leaves
 # out; outside a git checkout, all but build/ and out/) to a new directory.
 copy_project() { # dest

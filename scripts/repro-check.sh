@@ -25,8 +25,7 @@ debs() { # dir: the packages of a build, relative to it
 rm -rf "$repro" "$work"
 mkdir -p "$repro"
 # One timestamp for both builds, even if a commit lands in between.
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null ||
-	stat -c %Y "$root/debian/changelog")}
+SOURCE_DATE_EPOCH=$(project_epoch)
 export SOURCE_DATE_EPOCH
 for n in first second; do
 	info "$n build of the $kver $arch $flavour packages, from scratch"
