@@ -201,6 +201,82 @@ TEST(all_calls_exist)
 }
 
 /* =====================================================================
+ * Arming.  The kernel keeps a file table's descriptor count only once the
+ * first process has been registered, and then counts every table afresh.
+ * So this test comes before every other that registers: a child changes
+ * its table (grows it past its first 64 slots, closes some) before the
+ * tracker is armed, and the count must be right once it is, and stay right
+ * as the child opens and closes more.
+ */
+struct arm_pipes {
+	int ready[2];	/* child -> parent: val[] has a new count */
+	int go[2];	/* parent -> child: carry on */
+};
+
+static int arm_child(struct shared *sh, void *arg)
+{
+	struct arm_pipes *p = arg;
+	char c = 0;
+	int i, fd[100];
+
+	close(p->ready[0]);
+	close(p->go[1]);
+	for (i = 0; i < 100; i++)
+		CHILD_CHECK(sh, (fd[i] = dup(p->go[0])) >= 0);
+	for (i = 40; i < 60; i++)
+		close(fd[i]);
+	sh->val[0] = (long)count_open_fds();
+	CHILD_CHECK(sh, write(p->ready[1], &c, 1) == 1);
+	CHILD_CHECK(sh, read(p->go[0], &c, 1) == 1);
+
+	for (i = 0; i < 8; i++)
+		CHILD_CHECK(sh, (fd[i] = dup(p->go[0])) >= 0);
+	for (i = 0; i < 3; i++)
+		close(fd[i]);
+	sh->val[1] = (long)count_open_fds();
+	CHILD_CHECK(sh, write(p->ready[1], &c, 1) == 1);
+	CHILD_CHECK(sh, read(p->go[0], &c, 1) == 1);
+	return 0;
+}
+
+TEST(files_counted_from_before_the_first_registration)
+{
+	struct per_proc_resource st;
+	struct arm_pipes p;
+	struct shared *sh;
+	char c = 0;
+	int status;
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	ASSERT_EQ(0, pipe(p.ready));
+	ASSERT_EQ(0, pipe(p.go));
+	pid = spawn_child(arm_child, sh, &p);
+	ASSERT_LT(0, pid);
+	close(p.ready[1]);
+	close(p.go[0]);
+
+	ASSERT_EQ(1, read(p.ready[0], &c, 1));
+	ASSERT_EQ(0, rt_register(pid));
+	ASSERT_EQ(0, rt_fetch(&st, pid));
+	EXPECT_EQ((unsigned long)sh->val[0], st.openfile_count);
+
+	ASSERT_EQ(1, write(p.go[1], &c, 1));
+	ASSERT_EQ(1, read(p.ready[0], &c, 1));
+	ASSERT_EQ(0, rt_fetch(&st, pid));
+	EXPECT_EQ((unsigned long)sh->val[1], st.openfile_count);
+	EXPECT_EQ(sh->val[0] + 5, sh->val[1]);
+
+	ASSERT_EQ(1, write(p.go[1], &c, 1));
+	status = wait_child(pid);
+	EXPECT_CHILD_OK(status, sh);
+	close(p.ready[0]);
+	close(p.go[1]);
+	shared_free(sh);
+}
+
+/* =====================================================================
  * The kernel log line.  First of the killing tests, so that the
  * rate limit has not been used up by the others.
  */

@@ -3,8 +3,9 @@
  * Resource tracker - per-process heap and open-file quotas
  *
  * The hooks below are called from the memory and file descriptor code.
- * Each is a static branch that stays off until the first process is
- * registered, so untracked systems pay nothing.
+ * Each tests inline whether the current process is tracked before it calls
+ * out of line, so untracked processes pay a few loads; the memory hooks are
+ * also static branches that stay off until the first process is registered.
  */
 #ifndef _LINUX_RESOURCE_TRACKER_H
 #define _LINUX_RESOURCE_TRACKER_H
@@ -13,6 +14,7 @@
 
 #include <linux/jump_label.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/types.h>
 
 struct mm_struct;
@@ -46,6 +48,17 @@ void __restrack_heap_grew(struct mm_struct *mm);
 void __restrack_files_grew(void);
 void __restrack_resume(void);
 
+/* Whether the current process is tracked, for a hook's quick test. */
+static __always_inline bool restrack_current_tracked(void)
+{
+	/*
+	 * A plain read, which the compiler folds into a compare: the pointer
+	 * is only tested, never followed, and the slow path reads it again
+	 * under RCU.
+	 */
+	return unlikely(data_race(!!current->signal->restrack));
+}
+
 /**
  * restrack_heap_grew - private writable memory of @mm has grown
  * @mm: the address space whose data_vm went up
@@ -53,9 +66,10 @@ void __restrack_resume(void);
  * When @mm is current's and over its heap quota, has the quota checked
  * again on the way back to user mode (restrack_handle_notify_resume()).
  */
-static inline void restrack_heap_grew(struct mm_struct *mm)
+static __always_inline void restrack_heap_grew(struct mm_struct *mm)
 {
-	if (static_branch_unlikely(&restrack_active))
+	if (static_branch_unlikely(&restrack_active) && mm == current->mm &&
+	    restrack_current_tracked())
 		__restrack_heap_grew(mm);
 }
 
@@ -63,11 +77,13 @@ static inline void restrack_heap_grew(struct mm_struct *mm)
  * restrack_files_grew - the current file table may have gained a descriptor
  *
  * Kills the current process when it is over its file quota.  Called after
- * the file table lock has been dropped.
+ * the file table lock has been dropped.  No static branch here: on the
+ * shortest system calls (dup, close) its two jumps, once it is on, would
+ * cost an untracked process more than the test it guards.
  */
-static inline void restrack_files_grew(void)
+static __always_inline void restrack_files_grew(void)
 {
-	if (static_branch_unlikely(&restrack_active))
+	if (restrack_current_tracked())
 		__restrack_files_grew();
 }
 
@@ -77,9 +93,10 @@ static inline void restrack_files_grew(void)
  * Kills the current process when restrack_heap_grew() found it over its
  * heap quota and it still is.  Called from resume_user_mode_work().
  */
-static inline void restrack_handle_notify_resume(void)
+static __always_inline void restrack_handle_notify_resume(void)
 {
-	if (static_branch_unlikely(&restrack_active))
+	if (static_branch_unlikely(&restrack_active) &&
+	    restrack_current_tracked())
 		__restrack_resume();
 }
 

@@ -152,26 +152,31 @@ void __restrack_resume(void)
 		restrack_kill_heap(current, heap, quota_mb);
 }
 
+/* Slow path of __restrack_files_grew(): @files is over @quota. */
+static noinline void restrack_files_over(struct restrack_entry *e,
+					 unsigned long files, long quota)
+{
+	if (!test_and_set_bit(RESTRACK_KILLED, &e->flags))
+		restrack_kill_files(current, files, quota);
+}
+
 void __restrack_files_grew(void)
 {
 	struct restrack_entry *e;
-	unsigned long files = 0;
-	long quota, over = -1;
+	unsigned long files;
+	long quota;
 
 	rcu_read_lock();
 	e = rcu_dereference(current->signal->restrack);
 	if (e) {
 		quota = READ_ONCE(e->file_quota);
 		if (quota >= 0 && current->files) {
-			files = restrack_fd_count(current->files);
-			if (files > quota && !test_and_set_bit(RESTRACK_KILLED, &e->flags))
-				over = quota;
+			files = READ_ONCE(files_fdtable(current->files)->open_count);
+			if (unlikely(files > quota))
+				restrack_files_over(e, files, quota);
 		}
 	}
 	rcu_read_unlock();
-
-	if (over >= 0)
-		restrack_kill_files(current, files, over);
 }
 
 /* Kill @task at once when it is already over a quota it was just given. */
