@@ -20,6 +20,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# The kernel's make runs on its own terms: a calling make's flags would
+# reach it through MAKEFLAGS, and with -w (any make -C) its sub-makes print
+# "Entering directory" into what mkdebian reads as the kernel version.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
 kver=${KVER:-6.1}
 arch=${ARCH:-$(uname -m | sed 's/aarch64/arm64/')}
 flavour=${FLAVOUR:-generic}
@@ -182,15 +187,33 @@ for deb in "$work"/linux-image-*"$localversion"_*.deb "$work"/linux-headers-*"$l
 done
 
 # --- restrack's own packages ------------------------------------------------------
-pkgsrc=$work/pkg/restrack
-rm -rf "$work/pkg"
+# They read nothing of the kernel side (src/kernel, src/include/linux,
+# patches, config-fragments), so after a change there the packages of the
+# last build are reused when everything else they are built from is the same.
+rm -rf "$work/pkg.new"
+pkgsrc=$work/pkg.new/restrack
 copy_project "$pkgsrc"
-cross_opt=()
-[ "$(dpkg --print-architecture)" = "$debarch" ] || cross_opt=(-a"$debarch")
-(cd "$pkgsrc" && dpkg-buildpackage -us -uc -b "${cross_opt[@]}" >"$work/pkg/build.log" 2>&1) || {
-	tail -40 "$work/pkg/build.log"
-	die "dpkg-buildpackage of debian/ failed: see $work/pkg/build.log"
-}
+pkg_inputs=$(
+	cd "$pkgsrc" && find . -type f ! -path './src/kernel/*' ! -path './src/include/linux/*' \
+		! -path './patches/*' ! -path './config-fragments/*' -print0 | sort -z | xargs -0 sha256sum
+	echo "arch=$debarch epoch=$epoch"
+	dpkg-query -W dpkg-dev debhelper dh-dkms gcc "$(cross_compile "$arch")gcc" 2>/dev/null || true
+)
+if [ -f "$work/pkg/.inputs" ] && [ "$(cat "$work/pkg/.inputs")" = "$pkg_inputs" ] &&
+	compgen -G "$work/pkg/*.deb" >/dev/null; then
+	info "restrack packages: inputs unchanged, reusing $work/pkg"
+	rm -rf "$work/pkg.new"
+else
+	cross_opt=()
+	[ "$(dpkg --print-architecture)" = "$debarch" ] || cross_opt=(-a"$debarch")
+	(cd "$pkgsrc" && dpkg-buildpackage -us -uc -b "${cross_opt[@]}" >"$work/pkg.new/build.log" 2>&1) || {
+		tail -40 "$work/pkg.new/build.log"
+		die "dpkg-buildpackage of debian/ failed: see $work/pkg.new/build.log"
+	}
+	printf '%s\n' "$pkg_inputs" >"$work/pkg.new/.inputs"
+	rm -rf "$work/pkg"
+	mv "$work/pkg.new" "$work/pkg"
+fi
 
 # --- metapackages -----------------------------------------------------------------
 release=$(cat "$obj/include/config/kernel.release")
