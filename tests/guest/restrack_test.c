@@ -2470,6 +2470,62 @@ TEST(enforce_files_eventfd)
 	files_over_test(_metadata, FOP_EVENTFD);
 }
 
+/*
+ * A thread made without CLONE_FILES has a file table of its own.  It uses
+ * it before the process is registered (so the tracker may have found no
+ * tracked user of it), then opens past the file quota: the process dies.
+ */
+static int own_table_thread(void *arg)
+{
+	struct shared *sh = arg;
+	int i;
+
+	if (syscall(SYS_dup, 0) < 0)
+		sh->fail_line = __LINE__;
+	__atomic_store_n(&sh->stage, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&sh->stage, __ATOMIC_SEQ_CST) != 2)
+		syscall(SYS_sched_yield);
+	for (i = 0; i < 64; i++)
+		syscall(SYS_dup, 0);
+	__atomic_store_n(&sh->stage, 3, __ATOMIC_SEQ_CST);
+	for (;;)
+		syscall(SYS_pause);
+	return 0;
+}
+
+static int own_table_child(struct shared *sh, void *arg)
+{
+	const size_t stack_size = 256 * 1024;
+	char *stack = map_anon(stack_size, RW);
+
+	(void)arg;
+	CHILD_CHECK(sh, stack != NULL);
+	CHILD_CHECK(sh, clone(own_table_thread, stack + stack_size,
+			      CLONE_VM | CLONE_SIGHAND | CLONE_THREAD |
+			      CLONE_SYSVSEM, sh) > 0);
+	while (__atomic_load_n(&sh->stage, __ATOMIC_SEQ_CST) != 1)
+		sched_yield();
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_cap(getpid(), -1, (long)count_open_fds() + 8) == 0);
+	__atomic_store_n(&sh->stage, 2, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&sh->stage, __ATOMIC_SEQ_CST) != 3)
+		sched_yield();
+	return 0;
+}
+
+TEST(enforce_files_thread_with_own_table)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(own_table_child, sh, NULL);
+	EXPECT_KILLED(status, sh);
+	EXPECT_EQ(2, sh->stage);
+	shared_free(sh);
+}
+
 /* Quota = usage + 2: two more opens are fine, the third kills. */
 static int files_at_quota_child(struct shared *sh, void *arg)
 {
