@@ -3,15 +3,17 @@
  * Resource tracker - per-process heap and open-file quotas
  *
  * The hooks below are called from the memory and file descriptor code.
- * Each tests inline whether the current process is tracked before it calls
- * out of line, so untracked processes pay a few loads; the memory hooks are
- * also static branches that stay off until the first process is registered.
+ * Each tests inline whether the current process may be tracked before it
+ * calls out of line, so untracked processes pay a load or a few; the memory
+ * hooks are also static branches that stay off until the first process is
+ * registered.
  */
 #ifndef _LINUX_RESOURCE_TRACKER_H
 #define _LINUX_RESOURCE_TRACKER_H
 
 #include <uapi/linux/resource_tracker.h>
 
+#include <linux/fdtable.h>
 #include <linux/jump_label.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -45,7 +47,7 @@ struct restrack_status {
 DECLARE_STATIC_KEY_FALSE(restrack_active);
 
 void __restrack_heap_grew(struct mm_struct *mm);
-void __restrack_files_grew(void);
+void __restrack_files_grew(struct files_struct *files);
 void __restrack_resume(void);
 
 /* Whether the current process is tracked, for a hook's quick test. */
@@ -74,17 +76,32 @@ static __always_inline void restrack_heap_grew(struct mm_struct *mm)
 }
 
 /**
+ * restrack_files_new - a file table has just been made
+ * @files: the new table, not yet in use
+ *
+ * Whoever uses a new table may be tracked (a thread of a tracked process
+ * made without CLONE_FILES, or an exec), so it is flagged for checking until
+ * __restrack_files_grew() finds that no tracked process uses it.
+ */
+static inline void restrack_files_new(struct files_struct *files)
+{
+	files->restrack_check = true;
+}
+
+/**
  * restrack_files_grew - the current file table may have gained a descriptor
+ * @files: current's file table
  *
  * Kills the current process when it is over its file quota.  Called after
- * the file table lock has been dropped.  No static branch here: on the
- * shortest system calls (dup, close) its two jumps, once it is on, would
- * cost an untracked process more than the test it guards.
+ * the file table lock has been dropped.  The test is one load of a flag of
+ * @files, which is set on every table a tracked process may use: cheaper
+ * than a static branch's two jumps once it is on, or than following
+ * current->signal, on the shortest system calls (dup, close).
  */
-static __always_inline void restrack_files_grew(void)
+static __always_inline void restrack_files_grew(struct files_struct *files)
 {
-	if (restrack_current_tracked())
-		__restrack_files_grew();
+	if (unlikely(READ_ONCE(files->restrack_check)))
+		__restrack_files_grew(files);
 }
 
 /**
@@ -107,7 +124,8 @@ int restrack_for_each(int (*fn)(const struct restrack_status *st, void *arg),
 #else /* !CONFIG_RESOURCE_TRACKER */
 
 static inline void restrack_heap_grew(struct mm_struct *mm) { }
-static inline void restrack_files_grew(void) { }
+static inline void restrack_files_new(struct files_struct *files) { }
+static inline void restrack_files_grew(struct files_struct *files) { }
 static inline void restrack_handle_notify_resume(void) { }
 static inline void restrack_exit(struct task_struct *tsk) { }
 

@@ -160,23 +160,73 @@ static noinline void restrack_files_over(struct restrack_entry *e,
 		restrack_kill_files(current, files, quota);
 }
 
-void __restrack_files_grew(void)
+/*
+ * Every file table a tracked process may use has files->restrack_check set,
+ * so that restrack_files_grew() calls in: a new table from the start
+ * (restrack_files_new()), and every table of a process when it is
+ * registered (restrack_mark_files()).  An untracked process clears the flag
+ * here when no other process uses its table.  Both sides hold file_lock,
+ * and a registration publishes signal->restrack before it marks, so either
+ * the mark comes after the clear or the clear sees the process tracked.
+ */
+static void restrack_mark_files(struct task_struct *task)
+{
+	struct files_struct *files;
+	struct task_struct *t;
+
+	rcu_read_lock();
+	for_each_thread(task, t) {
+		task_lock(t);
+		files = t->files;
+		if (files) {
+			spin_lock(&files->file_lock);
+			WRITE_ONCE(files->restrack_check, true);
+			spin_unlock(&files->file_lock);
+		}
+		task_unlock(t);
+	}
+	rcu_read_unlock();
+}
+
+static noinline void restrack_unmark_files(struct files_struct *files)
+{
+	struct task_struct *t;
+	int users = 0;
+
+	spin_lock(&files->file_lock);
+	if (!rcu_access_pointer(current->signal->restrack)) {
+		/* Each user holds a reference: are they all our threads? */
+		rcu_read_lock();
+		for_each_thread(current, t) {
+			if (READ_ONCE(t->files) == files)
+				users++;
+		}
+		rcu_read_unlock();
+		if (users == atomic_read(&files->count))
+			WRITE_ONCE(files->restrack_check, false);
+	}
+	spin_unlock(&files->file_lock);
+}
+
+void __restrack_files_grew(struct files_struct *files)
 {
 	struct restrack_entry *e;
-	unsigned long files;
+	unsigned long n;
 	long quota;
 
 	rcu_read_lock();
 	e = rcu_dereference(current->signal->restrack);
 	if (e) {
 		quota = READ_ONCE(e->file_quota);
-		if (quota >= 0 && current->files) {
-			files = READ_ONCE(files_fdtable(current->files)->open_count);
-			if (unlikely(files > quota))
-				restrack_files_over(e, files, quota);
+		if (quota >= 0) {
+			n = READ_ONCE(files_fdtable(files)->open_count);
+			if (unlikely(n > quota))
+				restrack_files_over(e, n, quota);
 		}
 	}
 	rcu_read_unlock();
+	if (!e)
+		restrack_unmark_files(files);
 }
 
 /* Kill @task at once when it is already over a quota it was just given. */
@@ -363,6 +413,7 @@ int restrack_register(struct task_struct *task)
 		restrack_detach(sig);
 		return -ESRCH;
 	}
+	restrack_mark_files(task);
 	return 0;
 }
 
