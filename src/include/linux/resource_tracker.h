@@ -47,7 +47,7 @@ struct restrack_status {
 DECLARE_STATIC_KEY_FALSE(restrack_active);
 
 void __restrack_heap_grew(struct mm_struct *mm);
-void __restrack_files_grew(struct files_struct *files);
+int __restrack_files_grew(struct files_struct *files, int ret);
 void __restrack_resume(void);
 
 /* Whether the current process is tracked, for a hook's quick test. */
@@ -91,17 +91,27 @@ static inline void restrack_files_new(struct files_struct *files)
 /**
  * restrack_files_grew - the current file table may have gained a descriptor
  * @files: current's file table
+ * @ret: what the caller returns
  *
  * Kills the current process when it is over its file quota.  Called after
- * the file table lock has been dropped.  The test is one load of a flag of
+ * the file table lock has been dropped, as the caller's last word: it
+ * returns @ret, so that the caller's result need not be kept across the
+ * call.  The test is one load of a flag of
  * @files, which is set on every table a tracked process may use: cheaper
  * than a static branch's two jumps once it is on, or than following
  * current->signal, on the shortest system calls (dup, close).
  */
-static __always_inline void restrack_files_grew(struct files_struct *files)
+static __always_inline int restrack_files_grew(struct files_struct *files,
+					       int ret)
 {
-	if (unlikely(READ_ONCE(files->restrack_check)))
-		__restrack_files_grew(files);
+	/*
+	 * A plain read, which the compiler folds into a compare: a stale
+	 * flag is set again under file_lock before a tracked process can use
+	 * the table (restrack_mark_files()).
+	 */
+	if (unlikely(data_race(files->restrack_check)))
+		return __restrack_files_grew(files, ret);
+	return ret;
 }
 
 /**
@@ -125,7 +135,11 @@ int restrack_for_each(int (*fn)(const struct restrack_status *st, void *arg),
 
 static inline void restrack_heap_grew(struct mm_struct *mm) { }
 static inline void restrack_files_new(struct files_struct *files) { }
-static inline void restrack_files_grew(struct files_struct *files) { }
+static inline int restrack_files_grew(struct files_struct *files, int ret)
+{
+	return ret;
+}
+
 static inline void restrack_handle_notify_resume(void) { }
 static inline void restrack_exit(struct task_struct *tsk) { }
 

@@ -208,7 +208,7 @@ static noinline void restrack_unmark_files(struct files_struct *files)
 	spin_unlock(&files->file_lock);
 }
 
-void __restrack_files_grew(struct files_struct *files)
+int __restrack_files_grew(struct files_struct *files, int ret)
 {
 	struct restrack_entry *e;
 	unsigned long n;
@@ -227,6 +227,7 @@ void __restrack_files_grew(struct files_struct *files)
 	rcu_read_unlock();
 	if (!e)
 		restrack_unmark_files(files);
+	return ret;
 }
 
 /* Kill @task at once when it is already over a quota it was just given. */
