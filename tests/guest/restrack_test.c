@@ -2489,7 +2489,7 @@ static int own_table_thread(void *arg)
 		syscall(SYS_dup, 0);
 	__atomic_store_n(&sh->stage, 3, __ATOMIC_SEQ_CST);
 	for (;;)
-		syscall(SYS_pause);
+		syscall(SYS_ppoll, NULL, 0, NULL, NULL, 0);
 	return 0;
 }
 
