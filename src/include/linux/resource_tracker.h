@@ -96,10 +96,10 @@ static inline void restrack_files_new(struct files_struct *files)
  * Kills the current process when it is over its file quota.  Called after
  * the file table lock has been dropped, as the caller's last word: it
  * returns @ret, so that the caller's result need not be kept across the
- * call.  The test is one load of a flag of
- * @files, which is set on every table a tracked process may use: cheaper
- * than a static branch's two jumps once it is on, or than following
- * current->signal, on the shortest system calls (dup, close).
+ * call.  The test is one load of a flag of @files, which is set on every
+ * table a tracked process may use: cheaper than a static branch's two jumps
+ * once it is on, or than following current->signal, on the shortest system
+ * calls (dup, close).
  */
 static __always_inline int restrack_files_grew(struct files_struct *files,
 					       int ret)

@@ -116,9 +116,7 @@ void __restrack_heap_grew(struct mm_struct *mm)
 {
 	struct restrack_entry *e;
 
-	if (mm != current->mm)
-		return;
-
+	/* restrack_heap_grew() calls in only when @mm is current's. */
 	rcu_read_lock();
 	e = rcu_dereference(current->signal->restrack);
 	if (e && restrack_heap_bytes(mm) > READ_ONCE(e->heap_limit)) {
@@ -219,7 +217,7 @@ int __restrack_files_grew(struct files_struct *files, int ret)
 	if (e) {
 		quota = READ_ONCE(e->file_quota);
 		if (quota >= 0) {
-			n = READ_ONCE(files_fdtable(files)->open_count);
+			n = restrack_fd_count(files);
 			if (unlikely(n > quota))
 				restrack_files_over(e, n, quota);
 		}
