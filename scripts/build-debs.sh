@@ -147,20 +147,9 @@ done
 #    missing.  Strip them and add what dpkg-shlibdeps finds, as Debian's own
 #    packages do.  (Cross builds: the libraries of another architecture
 #    cannot be looked up here, so no dependencies are added; see README.)
-# A package that bindeb-pkg made byte for byte as in an earlier build (the
-# headers and libc-dev after a change to a tracker source file) gets the
-# fixed package of that build again, from fixed/, keyed by its checksum,
-# the compression and this script.
 changelog_date=$(date -u -R -d "@$epoch")
-fixer=$(sha256sum "$0" | cut -d' ' -f1)
-mkdir -p "$work/fixed"
 for deb in "$work"/linux-image-*"$localversion"_*.deb "$work"/linux-headers-*"$localversion"_*.deb \
 	"$work"/linux-libc-dev_*.deb; do
-	raw=$(echo "$(sha256sum "$deb" | cut -d' ' -f1) $KDEB_COMPRESS $fixer" | sha256sum | cut -d' ' -f1)
-	if [ -f "$work/fixed/$raw.deb" ]; then
-		cp "$work/fixed/$raw.deb" "$deb"
-		continue
-	fi
 	x=$work/deb-fix
 	rm -rf "$x" "$x.src"
 	dpkg-deb -R "$deb" "$x"
@@ -195,8 +184,6 @@ for deb in "$work"/linux-image-*"$localversion"_*.deb "$work"/linux-headers-*"$l
 	sed -i "s/^Installed-Size: .*/Installed-Size: $size/" "$x/DEBIAN/control"
 	dpkg-deb --root-owner-group -Z"$KDEB_COMPRESS" --build "$x" "$deb" >/dev/null
 	rm -rf "$x" "$x.src"
-	cp "$deb" "$work/fixed/$raw.deb.new"
-	mv "$work/fixed/$raw.deb.new" "$work/fixed/$raw.deb"
 done
 
 # --- restrack's own packages ------------------------------------------------------
