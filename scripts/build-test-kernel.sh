@@ -3,7 +3,7 @@
 # resource tracker, its uapi headers and both helper modules:
 #   build/obj/SERIES-ARCH[-FLAVOUR]/{BOOT_IMAGE,usr/include,modules/*.ko}
 # The configuration is tinyconfig merged with config-fragments/test-base.config,
-# test-ARCH.config and restrack.config.  FLAVOUR=debug adds the kernel's
+# test-ARCH.config, restrack.config and test-SERIES.config where there is one.  FLAVOUR=debug adds the kernel's
 # kernel/configs/debug.config and test-debug.config (KASAN, lockdep,
 # kmemleak); FLAVOUR=bench adds bench.config (SLUB, -O2, no lock debugging:
 # the benchmarks' kernel) and FLAVOUR=baseline is the bench kernel without the
@@ -33,6 +33,10 @@ kmake() {
 frags=("$RESTRACK_ROOT/config-fragments/test-base.config"
 	"$RESTRACK_ROOT/config-fragments/test-$arch.config"
 	"$RESTRACK_ROOT/config-fragments/restrack.config")
+# A series' own fragment, where it has one (6.12: Landlock).
+if [ -f "$RESTRACK_ROOT/config-fragments/test-$series.config" ]; then
+	frags+=("$RESTRACK_ROOT/config-fragments/test-$series.config")
+fi
 upstream=()
 case $flavour in
 debug)

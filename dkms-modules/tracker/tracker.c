@@ -1,42 +1,173 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tracker - /proc/tracker_status, a table of every tracked process
+ * Resource tracker - /proc/tracker_status
  *
- * A header line, then one line per tracked process visible in the
- * reader's pid namespace:
+ * A live table of the tracked processes, one row each:
  *
  *   PID HEAP_BYTES FILES HEAP_QUOTA_MB FILE_QUOTA STATE COMM
  *
- * Fields are separated by one space; COMM is last and may contain spaces.
- * See Documentation/restrack.rst.
+ * PID is the process's number in the pid namespace of the proc mount being
+ * read; processes outside it are left out, and so are those that the
+ * mount's hidepid= option hides from the reader, as /proc/PID is.  COMM is
+ * escaped as /proc/PID/status escapes it, so no command name can forge a
+ * row.  The rows are read in batches (restrack_status_batch()), one RCU
+ * read section each, and a reader that needs a larger buffer re-reads one
+ * row, never the whole table.
  */
 
+#include <linux/cred.h>
 #include <linux/module.h>
+#include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
+#include <linux/ptrace.h>
 #include <linux/resource_tracker.h>
+#include <linux/sched/task.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string_helpers.h>
 
 #define TRACKER_HEADER "PID HEAP_BYTES FILES HEAP_QUOTA_MB FILE_QUOTA STATE COMM\n"
+#define TRACKER_BATCH 32
 
-static int tracker_row(const struct restrack_status *st, void *arg)
+/**
+ * struct tracker_iter - a reader's place in the table
+ * @fs_info: the proc mount being read: its pid namespace and hidepid
+ * @cursor: where the next batch starts (restrack_status_batch())
+ * @base: seq_file position of @st[0]; position 0 is the header
+ * @n: rows in @st
+ * @st: the current batch, each row's task referenced
+ */
+struct tracker_iter {
+	struct proc_fs_info *fs_info;
+	u64 cursor;
+	loff_t base;
+	int n;
+	struct restrack_status st[TRACKER_BATCH];
+};
+
+/* May the reader see @task in this proc mount (hidepid=, as /proc/PID)? */
+static bool tracker_visible(struct proc_fs_info *fs_info,
+			    struct task_struct *task)
 {
-	struct seq_file *m = arg;
+	if (fs_info->hide_pid == HIDEPID_NOT_PTRACEABLE)
+		return ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS);
+	if (fs_info->hide_pid < HIDEPID_NO_ACCESS)
+		return true;
+	if (in_group_p(fs_info->pid_gid))
+		return true;
+	return ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS);
+}
 
-	seq_printf(m, "%d %lu %lu %ld %ld %c %s\n", st->pid, st->heap,
-		   st->files, st->heap_quota_mb, st->file_quota, st->state,
-		   st->comm);
-	return 0;
+static void tracker_put_batch(struct tracker_iter *it)
+{
+	int i;
+
+	for (i = 0; i < it->n; i++)
+		put_task_struct(it->st[i].task);
+	it->base += it->n;
+	it->n = 0;
+}
+
+/* Read the next batch of visible rows; false at the end of the table. */
+static bool tracker_next_batch(struct tracker_iter *it)
+{
+	int i, got;
+
+	tracker_put_batch(it);
+	do {
+		got = restrack_status_batch(it->fs_info->pid_ns, &it->cursor,
+					    it->st, TRACKER_BATCH);
+		for (i = 0; i < got; i++) {
+			if (tracker_visible(it->fs_info, it->st[i].task))
+				it->st[it->n++] = it->st[i];
+			else
+				put_task_struct(it->st[i].task);
+		}
+	} while (got && !it->n);
+	return it->n;
+}
+
+static void *tracker_start(struct seq_file *m, loff_t *pos)
+{
+	struct tracker_iter *it = m->private;
+
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	if (*pos < it->base) {
+		/* Read again from the start (lseek back). */
+		tracker_put_batch(it);
+		it->cursor = 0;
+		it->base = 1;
+	}
+	while (*pos >= it->base + it->n) {
+		if (!tracker_next_batch(it))
+			return NULL;
+	}
+	return &it->st[*pos - it->base];
+}
+
+static void *tracker_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return tracker_start(m, pos);
+}
+
+static void tracker_stop(struct seq_file *m, void *v)
+{
 }
 
 static int tracker_show(struct seq_file *m, void *v)
 {
-	seq_puts(m, TRACKER_HEADER);
-	return restrack_for_each(tracker_row, m);
+	const struct restrack_status *st = v;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(m, TRACKER_HEADER);
+		return 0;
+	}
+	seq_printf(m, "%d %lu %lu %ld %ld %c ", st->pid, st->heap, st->files,
+		   st->heap_quota_mb, st->file_quota, st->state);
+	seq_escape_str(m, st->comm, ESCAPE_SPACE | ESCAPE_SPECIAL, "\n\\");
+	seq_putc(m, '\n');
+	return 0;
 }
+
+static const struct seq_operations tracker_seq_ops = {
+	.start = tracker_start,
+	.next = tracker_next,
+	.stop = tracker_stop,
+	.show = tracker_show,
+};
+
+static int tracker_open(struct inode *inode, struct file *file)
+{
+	struct tracker_iter *it;
+
+	it = __seq_open_private(file, &tracker_seq_ops, sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	it->fs_info = proc_sb_info(inode->i_sb);
+	it->base = 1;
+	return 0;
+}
+
+static int tracker_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+
+	tracker_put_batch(m->private);
+	return seq_release_private(inode, file);
+}
+
+static const struct proc_ops tracker_proc_ops = {
+	.proc_open = tracker_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = tracker_release,
+};
 
 static int __init tracker_init(void)
 {
-	if (!proc_create_single("tracker_status", 0444, NULL, tracker_show))
+	if (!proc_create("tracker_status", 0444, NULL, &tracker_proc_ops))
 		return -ENOMEM;
 	return 0;
 }

@@ -2,37 +2,40 @@
 /*
  * Resource tracker - per-process heap and open-file quotas
  *
- * The hooks below are called from the memory and file descriptor code.
- * Each tests inline whether the current process may be tracked before it
- * calls out of line, so untracked processes pay a load or a few; the memory
- * hooks are also static branches that stay off until the first process is
- * registered.
+ * The heap quota is charged to the address space and the file quota to the
+ * file tables: whoever grows a tracked process's mm or one of its file
+ * tables (a thread, a CLONE_VM or vfork child, a CLONE_FILES child) is held
+ * to the quota.  The hooks below are called from the memory and file
+ * descriptor code; each is one load and a compare of a field of the mm or
+ * of the file table before it calls out of line.
  */
 #ifndef _LINUX_RESOURCE_TRACKER_H
 #define _LINUX_RESOURCE_TRACKER_H
 
 #include <uapi/linux/resource_tracker.h>
 
+#include <linux/compiler.h>
 #include <linux/fdtable.h>
-#include <linux/jump_label.h>
+#include <linux/mm_types.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/types.h>
 
-struct mm_struct;
-struct seq_file;
+struct pid_namespace;
 
 /**
  * struct restrack_status - one tracked process, as a reader sees it
+ * @task: the process's thread group leader, referenced: put_task_struct()
  * @pid: process id in the reader's pid namespace
- * @heap: bytes of private writable memory
- * @files: open file descriptors
+ * @heap: bytes of private writable memory of its address space
+ * @files: open file descriptors in the file tables charged to it
  * @heap_quota_mb: heap quota in MiB, -1 for none
  * @file_quota: file quota, -1 for none
  * @state: process state letter, as in /proc/PID/stat
- * @comm: command name
+ * @comm: command name, raw: escape it before printing
  */
 struct restrack_status {
+	struct task_struct *task;
 	pid_t pid;
 	unsigned long heap;
 	unsigned long files;
@@ -44,48 +47,103 @@ struct restrack_status {
 
 #ifdef CONFIG_RESOURCE_TRACKER
 
-DECLARE_STATIC_KEY_FALSE(restrack_active);
-
-void __restrack_heap_grew(struct mm_struct *mm);
+bool __restrack_heap_over(struct mm_struct *mm, unsigned long npages);
 int __restrack_files_grew(struct files_struct *files, int ret);
-void __restrack_resume(void);
+int __restrack_files_received(struct files_struct *files, int fd,
+			       bool installed);
+void __restrack_files_free(struct files_struct *files);
+void __restrack_files_installed(struct task_struct *tsk,
+				struct files_struct *old);
+void __restrack_mm_release(struct mm_struct *mm);
+void __restrack_exec(bool secureexec);
 
-/* Whether the current process is tracked, for a hook's quick test. */
-static __always_inline bool restrack_current_tracked(void)
+/**
+ * restrack_mm_init - a new address space is not charged to anyone
+ * @mm: the new mm, a copy of its parent's or zeroed
+ */
+static inline void restrack_mm_init(struct mm_struct *mm)
 {
-	/*
-	 * A plain read, which the compiler folds into a compare: the pointer
-	 * is only tested, never followed, and the slow path reads it again
-	 * under RCU.
-	 */
-	return unlikely(data_race(!!current->signal->restrack));
+	mm->restrack_heap_limit = ULONG_MAX;
+	INIT_HLIST_HEAD(&mm->restrack_entries);
 }
 
 /**
- * restrack_heap_grew - private writable memory of @mm has grown
- * @mm: the address space whose data_vm went up
- *
- * When @mm is current's and over its heap quota, has the quota checked
- * again on the way back to user mode (restrack_handle_notify_resume()).
+ * restrack_mm_release - @mm is being torn down: no process is charged to it
+ * @mm: the mm whose last user is gone
  */
-static __always_inline void restrack_heap_grew(struct mm_struct *mm)
+static inline void restrack_mm_release(struct mm_struct *mm)
 {
-	if (static_branch_unlikely(&restrack_active) && mm == current->mm &&
-	    restrack_current_tracked())
-		__restrack_heap_grew(mm);
+	if (unlikely(!hlist_empty(&mm->restrack_entries)))
+		__restrack_mm_release(mm);
+}
+
+/**
+ * restrack_heap_may_grow - may @mm's private writable memory grow?
+ * @mm: the address space, its mmap_lock held for writing
+ * @npages: pages the growth adds
+ *
+ * Called where RLIMIT_DATA is checked (may_expand_vm()), before anything is
+ * allocated.  When the growth would take @mm over the heap quota of a
+ * process charged with it, that process and every process using @mm are
+ * sent SIGKILL, and the growth is refused.
+ *
+ * Return: true when the growth stays within every quota.
+ */
+static __always_inline bool restrack_heap_may_grow(struct mm_struct *mm,
+						   unsigned long npages)
+{
+	if (likely(mm->data_vm + npages <= READ_ONCE(mm->restrack_heap_limit)))
+		return true;
+	return __restrack_heap_over(mm, npages);
 }
 
 /**
  * restrack_files_new - a file table has just been made
  * @files: the new table, not yet in use
- *
- * Whoever uses a new table may be tracked (a thread of a tracked process
- * made without CLONE_FILES, or an exec), so it is flagged for checking until
- * __restrack_files_grew() finds that no tracked process uses it.
  */
 static inline void restrack_files_new(struct files_struct *files)
 {
-	files->restrack_check = true;
+	RCU_INIT_POINTER(files->restrack_owner, NULL);
+	INIT_LIST_HEAD(&files->restrack_node);
+}
+
+/**
+ * restrack_files_free - @files is being freed
+ * @files: the table, which nobody uses any more
+ */
+static inline void restrack_files_free(struct files_struct *files)
+{
+	if (unlikely(rcu_access_pointer(files->restrack_owner)))
+		__restrack_files_free(files);
+}
+
+/**
+ * restrack_files_installed - @tsk uses a file table of its own now
+ * @tsk: current, or a new thread not yet running
+ * @old: the table it used before, still referenced by the caller, or NULL
+ *
+ * Called where a thread's file table is replaced (unshare(CLONE_FILES),
+ * close_range(CLOSE_RANGE_UNSHARE), exec) or made (a thread made without
+ * CLONE_FILES).  The new table is charged to a tracked process as the old
+ * one was: the copy's descriptors count, and may take it over its quota.
+ */
+static inline void restrack_files_installed(struct task_struct *tsk,
+					    struct files_struct *old)
+{
+	if (unlikely(rcu_access_pointer(tsk->signal->restrack)))
+		__restrack_files_installed(tsk, old);
+}
+
+/**
+ * restrack_fork - a task has been made and attached to its thread group
+ * @p: the new task, not yet running
+ * @clone_flags: how it was made
+ */
+static inline void restrack_fork(struct task_struct *p,
+				 unsigned long clone_flags)
+{
+	if ((clone_flags & (CLONE_THREAD | CLONE_FILES)) == CLONE_THREAD)
+		restrack_files_installed(p, NULL);
 }
 
 /**
@@ -93,54 +151,89 @@ static inline void restrack_files_new(struct files_struct *files)
  * @files: current's file table
  * @ret: what the caller returns
  *
- * Kills the current process when it is over its file quota.  Called after
- * the file table lock has been dropped, as the caller's last word: it
- * returns @ret, so that the caller's result need not be kept across the
- * call.  The test is one load of a flag of @files, which is set on every
- * table a tracked process may use: cheaper than a static branch's two jumps
- * once it is on, or than following current->signal, on the shortest system
- * calls (dup, close).
+ * Kills the process charged with @files, and the current one, when the
+ * process is over its file quota: for descriptors a process makes itself.
+ * Called after the file table lock has been dropped, as the caller's last
+ * word: it returns @ret, so that the caller's result need not be kept
+ * across the call.  The test is one load of @files->restrack_owner, which
+ * is set on every table charged to a tracked process.
  */
 static __always_inline int restrack_files_grew(struct files_struct *files,
 					       int ret)
 {
-	/*
-	 * A plain read, which the compiler folds into a compare: a stale
-	 * flag is set again under file_lock before a tracked process can use
-	 * the table (restrack_mark_files()).
-	 */
-	if (unlikely(data_race(files->restrack_check)))
+	if (unlikely(rcu_access_pointer(files->restrack_owner)))
 		return __restrack_files_grew(files, ret);
 	return ret;
 }
 
 /**
- * restrack_handle_notify_resume - check the heap quota before user mode
+ * restrack_files_received - a descriptor was installed by another's action
+ * @files: current's file table
+ * @fd: the new descriptor, or an error
+ * @installed: a file is installed at @fd already (replace_fd()); else @fd
+ *	is only allocated
  *
- * Kills the current process when restrack_heap_grew() found it over its
- * heap quota and it still is.  Called from resume_user_mode_work().
+ * For descriptors that another process makes current receive (SCM_RIGHTS,
+ * seccomp's addfd): past the quota the descriptor is refused, as
+ * RLIMIT_NOFILE refuses it, and the receiver lives.
+ *
+ * Return: @fd, or -EMFILE after releasing @fd.
  */
-static __always_inline void restrack_handle_notify_resume(void)
+static __always_inline int restrack_files_received(struct files_struct *files,
+						   int fd, bool installed)
 {
-	if (static_branch_unlikely(&restrack_active) &&
-	    restrack_current_tracked())
-		__restrack_resume();
+	if (unlikely(rcu_access_pointer(files->restrack_owner)) && fd >= 0)
+		return __restrack_files_received(files, fd, installed);
+	return fd;
+}
+
+/**
+ * restrack_exec - current has a new address space for a new program
+ * @secureexec: the new program runs with more privilege (setuid, setgid,
+ *	file capabilities)
+ *
+ * Called by exec with signal->exec_update_lock held for writing, after the
+ * new mm is in place.  The heap quota moves to the new mm; a quota set
+ * without CAP_SYS_RESOURCE ends with a privilege-gaining exec.
+ */
+static inline void restrack_exec(bool secureexec)
+{
+	if (unlikely(rcu_access_pointer(current->signal->restrack)))
+		__restrack_exec(secureexec);
 }
 
 void restrack_exit(struct task_struct *tsk);
-int restrack_for_each(int (*fn)(const struct restrack_status *st, void *arg),
-		      void *arg);
+int restrack_status_batch(struct pid_namespace *ns, u64 *pos,
+			  struct restrack_status *st, int max);
 
 #else /* !CONFIG_RESOURCE_TRACKER */
 
-static inline void restrack_heap_grew(struct mm_struct *mm) { }
+static inline void restrack_mm_init(struct mm_struct *mm) { }
+static inline void restrack_mm_release(struct mm_struct *mm) { }
+static inline bool restrack_heap_may_grow(struct mm_struct *mm,
+					  unsigned long npages)
+{
+	return true;
+}
+
 static inline void restrack_files_new(struct files_struct *files) { }
+static inline void restrack_files_free(struct files_struct *files) { }
+static inline void restrack_files_installed(struct task_struct *tsk,
+					    struct files_struct *old) { }
+static inline void restrack_fork(struct task_struct *p,
+				 unsigned long clone_flags) { }
 static inline int restrack_files_grew(struct files_struct *files, int ret)
 {
 	return ret;
 }
 
-static inline void restrack_handle_notify_resume(void) { }
+static inline int restrack_files_received(struct files_struct *files, int fd,
+					  bool installed)
+{
+	return fd;
+}
+
+static inline void restrack_exec(bool secureexec) { }
 static inline void restrack_exit(struct task_struct *tsk) { }
 
 #endif /* CONFIG_RESOURCE_TRACKER */

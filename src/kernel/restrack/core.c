@@ -3,9 +3,11 @@
  * Resource tracker - tracking records, quotas and their enforcement
  *
  * A tracked process has a struct restrack_entry hanging off its
- * signal_struct.  The hooks in the memory and file descriptor code find it
- * through current->signal in O(1); the global list exists only for
- * /proc/tracker_status and is never walked on a hot path.
+ * signal_struct.  Its heap is charged to its mm and its descriptors to its
+ * file tables: the hooks in the memory and file descriptor code find the
+ * record through the mm or the table in O(1), whichever task is growing
+ * it.  The global list exists only for /proc/tracker_status and is never
+ * walked on a hot path.
  */
 
 #define pr_fmt(fmt) "restrack: " fmt
@@ -14,15 +16,19 @@
 #include <linux/cred.h>
 #include <linux/export.h>
 #include <linux/fdtable.h>
+#include <linux/file.h>
 #include <linux/hardirq.h>
 #include <linux/irq_work.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/oom.h>
 #include <linux/pid_namespace.h>
 #include <linux/rculist.h>
 #include <linux/resource_tracker.h>
-#include <linux/resume_user_mode.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -30,11 +36,14 @@
 
 #include "restrack.h"
 
-DEFINE_STATIC_KEY_FALSE(restrack_active);
-
-/* Serialises changes to restrack_list and to every signal->restrack. */
+/*
+ * Serialises changes to restrack_list, to every signal->restrack, to the
+ * charging of mms and file tables, and to the quotas.  Taken before
+ * task_lock() and file_lock, never inside them.
+ */
 static DEFINE_SPINLOCK(restrack_lock);
 static LIST_HEAD(restrack_list);
+static u64 restrack_seq;
 
 static struct restrack_entry *restrack_entry_locked(struct signal_struct *sig)
 {
@@ -42,43 +51,10 @@ static struct restrack_entry *restrack_entry_locked(struct signal_struct *sig)
 					 lockdep_is_held(&restrack_lock));
 }
 
-static unsigned long restrack_heap_bytes(struct mm_struct *mm)
+static struct restrack_entry *restrack_owner_locked(struct files_struct *files)
 {
-	return READ_ONCE(mm->data_vm) << PAGE_SHIFT;
-}
-
-static unsigned long restrack_fd_count(struct files_struct *files)
-{
-	unsigned long count;
-
-	rcu_read_lock();
-	count = READ_ONCE(files_fdtable(files)->open_count);
-	rcu_read_unlock();
-	return count;
-}
-
-/**
- * restrack_usage - read a process's heap bytes and open file count
- * @task: any thread of the process
- * @heap: set to the heap bytes
- * @files: set to the open file descriptors
- *
- * Both are zero once every thread has given up its mm.
- */
-void restrack_usage(struct task_struct *task, unsigned long *heap,
-		    unsigned long *files)
-{
-	struct task_struct *t;
-
-	*heap = 0;
-	*files = 0;
-	t = find_lock_task_mm(task);
-	if (!t)
-		return;
-	*heap = restrack_heap_bytes(t->mm);
-	if (t->files)
-		*files = restrack_fd_count(t->files);
-	task_unlock(t);
+	return rcu_dereference_protected(files->restrack_owner,
+					 lockdep_is_held(&restrack_lock));
 }
 
 /* Send SIGKILL to @task's process, with the OOM killer's kind of log line. */
@@ -92,153 +68,414 @@ static void restrack_kill(struct task_struct *task, const char *what,
 	do_send_sig_info(SIGKILL, SEND_SIG_PRIV, task, PIDTYPE_TGID);
 }
 
-static void restrack_kill_heap(struct task_struct *task, unsigned long heap,
-			       long quota_mb)
-{
-	restrack_kill(task, "heap", heap, " bytes", quota_mb, " MiB");
-}
-
-static void restrack_kill_files(struct task_struct *task, unsigned long files,
-				long quota)
-{
-	restrack_kill(task, "files", files, "", quota, "");
-}
-
 /*
- * The heap may stand over its quota for a moment inside one system call:
- * mremap() accounts the new place of a moving mapping before it unmaps the
- * old one.  So the heap hook only marks the process, and the verdict is
- * given on the way back to user mode, on the final figure; the process never
- * runs another instruction of its own when it is over.  This is how memcg
- * enforces memory.high, too.
+ * Kill the process of @e for crossing a quota, once: every kill sets
+ * RESTRACK_KILLED, so that each logs one line.  Call under RCU.
  */
-void __restrack_heap_grew(struct mm_struct *mm)
+static void restrack_kill_entry(struct restrack_entry *e, bool heap,
+				unsigned long usage)
 {
+	struct task_struct *task;
+
+	if (test_and_set_bit(RESTRACK_KILLED, &e->flags))
+		return;
+	task = pid_task(e->pid, PIDTYPE_TGID);
+	if (!task)
+		return;
+	if (heap)
+		restrack_kill(task, "heap", usage, " bytes",
+			      READ_ONCE(e->heap_quota_mb), " MiB");
+	else
+		restrack_kill(task, "files", usage, "",
+			      READ_ONCE(e->file_quota), "");
+}
+
+/* SIGKILL, without a log line, to a process that shares a charged resource. */
+static void restrack_kill_sharer(struct task_struct *p)
+{
+	if (!is_global_init(p) && !(p->flags & PF_KTHREAD))
+		do_send_sig_info(SIGKILL, SEND_SIG_PRIV, p, PIDTYPE_TGID);
+}
+
+/* ------------------------------------------------------------------------
+ * The heap: charged to the address space.
+ *
+ * A tracked process's record is linked into mm->restrack_entries of the mm
+ * its threads use, and mm->restrack_heap_limit is the lowest heap quota
+ * among the records there, in pages.  may_expand_vm() compares the growth
+ * with it before anything is mapped, whoever grows the mm.
+ */
+
+static unsigned long restrack_mm_heap(struct mm_struct *mm)
+{
+	return mm ? READ_ONCE(mm->data_vm) << PAGE_SHIFT : 0;
+}
+
+static void restrack_mm_update_locked(struct mm_struct *mm)
+{
+	unsigned long limit = ULONG_MAX;
 	struct restrack_entry *e;
 
-	/* restrack_heap_grew() calls in only when @mm is current's. */
+	hlist_for_each_entry(e, &mm->restrack_entries, mm_node)
+		limit = min(limit, e->heap_pages);
+	WRITE_ONCE(mm->restrack_heap_limit, limit);
+}
+
+/* Charge @e's heap to @mm (NULL: to nothing). */
+static void restrack_mm_attach_locked(struct restrack_entry *e,
+				      struct mm_struct *mm)
+{
+	struct mm_struct *old = e->mm;
+
+	if (old == mm)
+		return;
+	if (old) {
+		hlist_del_init_rcu(&e->mm_node);
+		WRITE_ONCE(e->mm, NULL);
+		restrack_mm_update_locked(old);
+	}
+	if (mm) {
+		WRITE_ONCE(e->mm, mm);
+		hlist_add_head_rcu(&e->mm_node, &mm->restrack_entries);
+		restrack_mm_update_locked(mm);
+	}
+}
+
+/* Charge @e's heap to the mm of @task's process. */
+static void restrack_mm_attach_task_locked(struct restrack_entry *e,
+					   struct task_struct *task)
+{
+	struct task_struct *t = find_lock_task_mm(task);
+
+	restrack_mm_attach_locked(e, t ? t->mm : NULL);
+	if (t)
+		task_unlock(t);
+}
+
+void __restrack_mm_release(struct mm_struct *mm)
+{
+	struct restrack_entry *e;
+	struct hlist_node *tmp;
+
+	spin_lock(&restrack_lock);
+	hlist_for_each_entry_safe(e, tmp, &mm->restrack_entries, mm_node) {
+		hlist_del_init_rcu(&e->mm_node);
+		WRITE_ONCE(e->mm, NULL);
+	}
+	WRITE_ONCE(mm->restrack_heap_limit, ULONG_MAX);
+	spin_unlock(&restrack_lock);
+}
+
+/* Kill every user process that uses @mm, as the OOM killer does. */
+static void restrack_kill_mm_users(struct mm_struct *mm)
+{
+	struct task_struct *p;
+
 	rcu_read_lock();
-	e = rcu_dereference(current->signal->restrack);
-	if (e && restrack_heap_bytes(mm) > READ_ONCE(e->heap_limit)) {
-		set_bit(RESTRACK_HEAP_CHECK, &e->flags);
-		set_notify_resume(current);
+	for_each_process(p) {
+		if (process_shares_mm(p, mm))
+			restrack_kill_sharer(p);
 	}
 	rcu_read_unlock();
 }
 
-void __restrack_resume(void)
+/*
+ * may_expand_vm() found that @npages more would take @mm over the lowest
+ * quota charged to it.  The caller holds mmap_lock for writing, as every
+ * one that changes data_vm does, so the figure is final: mremap()'s moment
+ * of counting a moving mapping twice is under the same lock.
+ */
+bool __restrack_heap_over(struct mm_struct *mm, unsigned long npages)
 {
+	unsigned long want = mm->data_vm + npages;
 	struct restrack_entry *e;
-	unsigned long heap = 0;
-	long quota_mb = 0;
-	bool kill = false;
+	bool over = false;
 
 	rcu_read_lock();
-	e = rcu_dereference(current->signal->restrack);
-	if (e && current->mm &&
-	    test_and_clear_bit(RESTRACK_HEAP_CHECK, &e->flags)) {
-		heap = restrack_heap_bytes(current->mm);
-		if (heap > READ_ONCE(e->heap_limit) &&
-		    !test_and_set_bit(RESTRACK_KILLED, &e->flags)) {
-			quota_mb = READ_ONCE(e->heap_quota_mb);
-			kill = true;
-		}
+	hlist_for_each_entry_rcu(e, &mm->restrack_entries, mm_node) {
+		/* A record moved by an exec meanwhile is not ours. */
+		if (READ_ONCE(e->mm) != mm || want <= READ_ONCE(e->heap_pages))
+			continue;
+		over = true;
+		restrack_kill_entry(e, true, want << PAGE_SHIFT);
 	}
 	rcu_read_unlock();
-
-	if (kill)
-		restrack_kill_heap(current, heap, quota_mb);
+	if (over)
+		restrack_kill_mm_users(mm);
+	return !over;
 }
 
-/* Slow path of __restrack_files_grew(): @files is over @quota. */
-static noinline void restrack_files_over(struct restrack_entry *e,
-					 unsigned long files, long quota)
-{
-	if (!test_and_set_bit(RESTRACK_KILLED, &e->flags))
-		restrack_kill_files(current, files, quota);
-}
-
-/*
- * Every file table a tracked process may use has files->restrack_check set,
- * so that restrack_files_grew() calls in: a new table from the start
- * (restrack_files_new()), and every table of a process when it is
- * registered (restrack_mark_files()).  An untracked process clears the flag
- * here when no other process uses its table.  Both sides hold file_lock,
- * and a registration publishes signal->restrack before it marks, so either
- * the mark comes after the clear or the clear sees the process tracked.
+/* ------------------------------------------------------------------------
+ * Open files: charged to the file tables.
+ *
+ * Every table that a tracked process's threads use is linked into the
+ * record's @tables, and its files->restrack_owner points at the record, so
+ * that whoever adds a descriptor to it (a thread, a CLONE_FILES child) is
+ * checked.  A table is charged to one process: the first tracked one to
+ * use it.  The figure is the sum over the charged tables.
  */
-static void restrack_mark_files(struct task_struct *task)
+
+static unsigned long restrack_fd_count(struct files_struct *files)
+{
+	unsigned long count;
+
+	rcu_read_lock();
+	count = READ_ONCE(files_fdtable(files)->open_count);
+	rcu_read_unlock();
+	return count;
+}
+
+static unsigned long restrack_files_held_locked(struct restrack_entry *e)
 {
 	struct files_struct *files;
+	unsigned long n = 0;
+
+	list_for_each_entry(files, &e->tables, restrack_node)
+		n += restrack_fd_count(files);
+	return n;
+}
+
+/* Descriptors charged to @e, whose table @files is; under RCU. */
+static unsigned long restrack_files_held(struct restrack_entry *e,
+					 struct files_struct *files)
+{
+	unsigned long n;
+
+	/* The common case: @files is the only table charged to @e. */
+	if (READ_ONCE(e->nr_tables) <= 1)
+		return restrack_fd_count(files);
+	spin_lock(&restrack_lock);
+	n = restrack_files_held_locked(e);
+	spin_unlock(&restrack_lock);
+	return n;
+}
+
+static void restrack_files_link_locked(struct restrack_entry *e,
+				       struct files_struct *files)
+{
+	if (restrack_owner_locked(files))
+		return;
+	list_add_tail(&files->restrack_node, &e->tables);
+	WRITE_ONCE(e->nr_tables, e->nr_tables + 1);
+	rcu_assign_pointer(files->restrack_owner, e);
+}
+
+static void restrack_files_unlink_locked(struct files_struct *files)
+{
+	struct restrack_entry *e = restrack_owner_locked(files);
+
+	if (!e)
+		return;
+	list_del_init(&files->restrack_node);
+	WRITE_ONCE(e->nr_tables, e->nr_tables - 1);
+	RCU_INIT_POINTER(files->restrack_owner, NULL);
+}
+
+/* Charge every table that a thread of @task's process uses to @e. */
+static void restrack_files_link_task_locked(struct restrack_entry *e,
+					    struct task_struct *task)
+{
 	struct task_struct *t;
 
 	rcu_read_lock();
 	for_each_thread(task, t) {
 		task_lock(t);
-		files = t->files;
-		if (files) {
-			spin_lock(&files->file_lock);
-			WRITE_ONCE(files->restrack_check, true);
-			spin_unlock(&files->file_lock);
-		}
+		if (t->files)
+			restrack_files_link_locked(e, t->files);
 		task_unlock(t);
 	}
 	rcu_read_unlock();
 }
 
-static noinline void restrack_unmark_files(struct files_struct *files)
+/* Does a thread of @task's process use @files? */
+static bool restrack_files_used_locked(struct task_struct *task,
+				       struct files_struct *files)
 {
 	struct task_struct *t;
-	int users = 0;
+	bool used = false;
 
-	spin_lock(&files->file_lock);
-	if (!rcu_access_pointer(current->signal->restrack)) {
-		/* Each user holds a reference: are they all our threads? */
-		rcu_read_lock();
-		for_each_thread(current, t) {
-			if (READ_ONCE(t->files) == files)
-				users++;
+	rcu_read_lock();
+	for_each_thread(task, t) {
+		if (data_race(READ_ONCE(t->files)) == files) {
+			used = true;
+			break;
 		}
-		rcu_read_unlock();
-		if (users == atomic_read(&files->count))
-			WRITE_ONCE(files->restrack_check, false);
 	}
-	spin_unlock(&files->file_lock);
+	rcu_read_unlock();
+	return used;
+}
+
+void __restrack_files_free(struct files_struct *files)
+{
+	spin_lock(&restrack_lock);
+	restrack_files_unlink_locked(files);
+	spin_unlock(&restrack_lock);
+}
+
+/*
+ * @files, charged to @e, holds @n descriptors over @quota after the current
+ * task added one: kill the process charged, and the current one with it
+ * when it is another (a CLONE_FILES child).
+ */
+static noinline void restrack_files_over(struct restrack_entry *e,
+					 unsigned long n)
+{
+	struct task_struct *owner;
+
+	rcu_read_lock();
+	owner = pid_task(e->pid, PIDTYPE_TGID);
+	restrack_kill_entry(e, false, n);
+	if (!owner || !same_thread_group(owner, current))
+		restrack_kill_sharer(current);
+	rcu_read_unlock();
+}
+
+/* Is the process charged with @files over its file quota? */
+static struct restrack_entry *restrack_files_check(struct files_struct *files,
+						   unsigned long *n)
+{
+	struct restrack_entry *e = rcu_dereference(files->restrack_owner);
+	long quota;
+
+	if (!e)
+		return NULL;
+	quota = READ_ONCE(e->file_quota);
+	if (quota < 0)
+		return NULL;
+	*n = restrack_files_held(e, files);
+	return *n > quota ? e : NULL;
 }
 
 int __restrack_files_grew(struct files_struct *files, int ret)
 {
 	struct restrack_entry *e;
 	unsigned long n;
-	long quota;
 
 	rcu_read_lock();
-	e = rcu_dereference(current->signal->restrack);
-	if (e) {
-		quota = READ_ONCE(e->file_quota);
-		if (quota >= 0) {
-			n = restrack_fd_count(files);
-			if (unlikely(n > quota))
-				restrack_files_over(e, n, quota);
-		}
-	}
+	e = restrack_files_check(files, &n);
+	if (unlikely(e))
+		restrack_files_over(e, n);
 	rcu_read_unlock();
-	if (!e)
-		restrack_unmark_files(files);
 	return ret;
 }
 
-/* Kill @task at once when it is already over a quota it was just given. */
+int __restrack_files_received(struct files_struct *files, int fd,
+			       bool installed)
+{
+	struct restrack_entry *e;
+	unsigned long n;
+
+	rcu_read_lock();
+	e = restrack_files_check(files, &n);
+	rcu_read_unlock();
+	if (!e)
+		return fd;
+	if (installed)
+		close_fd(fd);
+	else
+		put_unused_fd(fd);
+	return -EMFILE;
+}
+
+void __restrack_files_installed(struct task_struct *tsk,
+				struct files_struct *old)
+{
+	struct restrack_entry *e;
+	unsigned long n = 0;
+	bool over = false;
+
+	spin_lock(&restrack_lock);
+	e = restrack_entry_locked(tsk->signal);
+	if (e) {
+		task_lock(tsk);
+		if (tsk->files)
+			restrack_files_link_locked(e, tsk->files);
+		task_unlock(tsk);
+		if (old && restrack_owner_locked(old) == e &&
+		    !restrack_files_used_locked(tsk, old))
+			restrack_files_unlink_locked(old);
+		if (e->file_quota >= 0) {
+			n = restrack_files_held_locked(e);
+			over = n > e->file_quota;
+		}
+	}
+	/* The record outlives the lock for as long as the RCU section. */
+	rcu_read_lock();
+	spin_unlock(&restrack_lock);
+	/* The copy is the process's own doing, as a dup() is. */
+	if (over)
+		restrack_kill_entry(e, false, n);
+	rcu_read_unlock();
+}
+
+/* ------------------------------------------------------------------------
+ * Reading the figures.
+ */
+
+/**
+ * restrack_usage - read a process's heap bytes and open file count
+ * @task: any thread of the process
+ * @heap: set to the bytes of private writable memory of the mm charged
+ * @files: set to the descriptors in the file tables charged
+ *
+ * Both are zero for a process that is not tracked, and once it has given
+ * up its mm and tables.
+ */
+void restrack_usage(struct task_struct *task, unsigned long *heap,
+		    unsigned long *files)
+{
+	struct restrack_entry *e;
+
+	*heap = 0;
+	*files = 0;
+	spin_lock(&restrack_lock);
+	e = restrack_entry_locked(task->signal);
+	if (e) {
+		/* A charged mm is unlinked under the lock before its end. */
+		*heap = restrack_mm_heap(e->mm);
+		*files = restrack_files_held_locked(e);
+	}
+	spin_unlock(&restrack_lock);
+}
+
+/*
+ * Kill @task at once when it is already over a quota it was just given.
+ * The figures are read under the locks their growth takes (mmap_lock,
+ * file_lock): a growth that passed its check before the new quota was
+ * published is complete, and one that comes later sees the new quota.
+ */
 static void restrack_enforce_now(struct task_struct *task,
 				 const struct restrack_quota *q)
 {
-	unsigned long heap, files;
+	unsigned long heap = 0, files = 0;
+	struct files_struct *fs;
+	struct restrack_entry *e;
+	struct mm_struct *mm;
 
-	restrack_usage(task, &heap, &files);
-	if (q->heap_mb >= 0 && heap > ((unsigned long)q->heap_mb << 20))
-		restrack_kill_heap(task, heap, q->heap_mb);
-	else if (q->files >= 0 && files > q->files)
-		restrack_kill_files(task, files, q->files);
+	mm = get_task_mm(task);
+	if (mm) {
+		mmap_read_lock(mm);
+		heap = restrack_mm_heap(mm);
+		mmap_read_unlock(mm);
+		mmput(mm);
+	}
+
+	spin_lock(&restrack_lock);
+	e = restrack_entry_locked(task->signal);
+	if (e) {
+		list_for_each_entry(fs, &e->tables, restrack_node) {
+			spin_lock(&fs->file_lock);
+			files += files_fdtable(fs)->open_count;
+			spin_unlock(&fs->file_lock);
+		}
+	}
+	rcu_read_lock();
+	spin_unlock(&restrack_lock);
+	if (e && q->heap_mb >= 0 && heap > ((unsigned long)q->heap_mb << 20))
+		restrack_kill_entry(e, true, heap);
+	else if (e && q->files >= 0 && files > q->files)
+		restrack_kill_entry(e, false, files);
+	rcu_read_unlock();
 }
 
 static void restrack_free_rcu(struct rcu_head *head)
@@ -250,14 +487,21 @@ static void restrack_free_rcu(struct rcu_head *head)
 	kfree(e);
 }
 
-/* Detach @sig's record; the caller frees it with restrack_free(). */
+/*
+ * Detach @sig's record and uncharge its mm and tables; the caller frees it
+ * with restrack_free().
+ */
 static struct restrack_entry *restrack_detach_locked(struct signal_struct *sig)
 {
 	struct restrack_entry *e = restrack_entry_locked(sig);
+	struct files_struct *files, *tmp;
 
 	if (e) {
 		RCU_INIT_POINTER(sig->restrack, NULL);
 		list_del_rcu(&e->node);
+		restrack_mm_attach_locked(e, NULL);
+		list_for_each_entry_safe(files, tmp, &e->tables, restrack_node)
+			restrack_files_unlink_locked(files);
 	}
 	return e;
 }
@@ -329,13 +573,17 @@ EXPORT_SYMBOL_GPL(restrack_exit);
 /**
  * restrack_may_manage - may current manage @task's tracking?
  * @task: the target thread
+ * @limits: the change may end in a SIGKILL (register, resource_cap)
  *
  * As for prlimit(2): itself, a process with the caller's uid and gid in
- * all three slots, or CAP_SYS_RESOURCE in the target's user namespace.
+ * all three slots, or CAP_SYS_RESOURCE in the target's user namespace; and
+ * the LSMs' prlimit hook.  A quota is a deferred SIGKILL, so a change that
+ * may set one also asks the LSMs' kill hook, as kill(2) would: a caller that
+ * may not kill the target may not limit it.
  *
- * Return: 0 or -EPERM.
+ * Return: 0 or -EPERM (or an LSM's error).
  */
-int restrack_may_manage(struct task_struct *task)
+int restrack_may_manage(struct task_struct *task, bool limits)
 {
 	const struct cred *cred = current_cred(), *tcred;
 	bool id_match;
@@ -354,7 +602,28 @@ int restrack_may_manage(struct task_struct *task)
 		   gid_eq(cred->gid, tcred->gid);
 	if (!id_match && !ns_capable(tcred->user_ns, CAP_SYS_RESOURCE))
 		ret = -EPERM;
+	if (!ret)
+		ret = security_task_prlimit(cred, tcred, LSM_PRLIMIT_WRITE);
+	if (!ret && limits)
+		ret = security_task_kill(task, SEND_SIG_NOINFO, SIGKILL, NULL);
 	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * Has the caller CAP_SYS_RESOURCE over @task?  A limit set with it stays
+ * across a privilege-gaining exec; one set without it does not.
+ */
+static bool restrack_privileged(struct task_struct *task)
+{
+	struct user_namespace *ns;
+	bool ret;
+
+	rcu_read_lock();
+	ns = get_user_ns(__task_cred(task)->user_ns);
+	rcu_read_unlock();
+	ret = ns_capable_noaudit(ns, CAP_SYS_RESOURCE);
+	put_user_ns(ns);
 	return ret;
 }
 
@@ -377,13 +646,13 @@ int restrack_register(struct task_struct *task)
 	if (!e)
 		return -ENOMEM;
 	e->pid = get_task_pid(task, PIDTYPE_TGID);
-	e->heap_limit = ULONG_MAX;
+	INIT_HLIST_NODE(&e->mm_node);
+	INIT_LIST_HEAD(&e->tables);
+	e->heap_pages = ULONG_MAX;
 	e->heap_quota_mb = -1;
 	e->file_quota = -1;
-
-	/* Hooks must be live before any quota can be set. */
-	if (!static_key_enabled(&restrack_active))
-		static_branch_enable(&restrack_active);
+	if (!restrack_privileged(task))
+		__set_bit(RESTRACK_UNPRIVILEGED, &e->flags);
 
 	spin_lock(&restrack_lock);
 	if (!atomic_read(&sig->live)) {
@@ -391,8 +660,16 @@ int restrack_register(struct task_struct *task)
 	} else if (restrack_entry_locked(sig)) {
 		err = -EEXIST;
 	} else {
+		e->seq = ++restrack_seq;
 		rcu_assign_pointer(sig->restrack, e);
 		list_add_tail_rcu(&e->node, &restrack_list);
+		/*
+		 * Under the lock, so that a thread made meanwhile without
+		 * CLONE_FILES is either seen here or charges its table in
+		 * restrack_fork(); an exec moves the record to its new mm.
+		 */
+		restrack_mm_attach_task_locked(e, task);
+		restrack_files_link_task_locked(e, task);
 	}
 	spin_unlock(&restrack_lock);
 	if (err) {
@@ -412,8 +689,31 @@ int restrack_register(struct task_struct *task)
 		restrack_detach(sig);
 		return -ESRCH;
 	}
-	restrack_mark_files(task);
 	return 0;
+}
+
+/*
+ * An exec has put a new mm in place (exec_update_lock held for writing):
+ * charge the heap to it, or end the tracking when the new program gains
+ * privilege and the quotas were set without CAP_SYS_RESOURCE, as
+ * PR_SET_PDEATHSIG is cleared.
+ */
+void __restrack_exec(bool secureexec)
+{
+	struct signal_struct *sig = current->signal;
+	struct restrack_entry *e;
+
+	spin_lock(&restrack_lock);
+	e = restrack_entry_locked(sig);
+	if (e && secureexec && test_bit(RESTRACK_UNPRIVILEGED, &e->flags)) {
+		restrack_detach_locked(sig);
+		spin_unlock(&restrack_lock);
+		restrack_free(e);
+		return;
+	}
+	if (e)
+		restrack_mm_attach_locked(e, current->mm);
+	spin_unlock(&restrack_lock);
 }
 
 /**
@@ -554,6 +854,7 @@ int restrack_set_quota(struct task_struct *task,
 		       const struct restrack_quota *quota)
 {
 	struct signal_struct *sig = task->signal;
+	bool privileged = restrack_privileged(task);
 	struct restrack_entry *e;
 	struct restrack_snap s;
 
@@ -577,9 +878,15 @@ int restrack_set_quota(struct task_struct *task,
 	e = s.e;
 	restrack_set_quota_ns_locked(e, quota);
 	WRITE_ONCE(e->heap_quota_mb, quota->heap_mb);
-	WRITE_ONCE(e->heap_limit, quota->heap_mb < 0 ? ULONG_MAX :
-		   (unsigned long)quota->heap_mb << 20);
+	WRITE_ONCE(e->heap_pages, quota->heap_mb < 0 ? ULONG_MAX :
+		   (unsigned long)quota->heap_mb << (20 - PAGE_SHIFT));
 	WRITE_ONCE(e->file_quota, quota->files);
+	if (e->mm)
+		restrack_mm_update_locked(e->mm);
+	if (privileged)
+		clear_bit(RESTRACK_UNPRIVILEGED, &e->flags);
+	else
+		set_bit(RESTRACK_UNPRIVILEGED, &e->flags);
 	spin_unlock(&restrack_lock);
 	restrack_snap_put(&s);
 
@@ -588,37 +895,49 @@ int restrack_set_quota(struct task_struct *task,
 }
 
 /**
- * restrack_for_each - call @fn for each tracked process visible to current
- * @fn: called under rcu_read_lock(); must not sleep; non-zero stops
- * @arg: passed to @fn
+ * restrack_status_batch - read the next tracked processes, for a listing
+ * @ns: the pid namespace whose numbers to report; other processes are left
+ *	out
+ * @pos: cursor, 0 at the start; moved past the processes read
+ * @st: filled with up to @max processes; each @st->task is referenced
+ * @max: room in @st
  *
- * Return: the first non-zero value @fn returned, or 0.
+ * One RCU read section per batch, never over the whole list, so that a
+ * listing of many processes does not hold up grace periods; the cursor is
+ * the registration number, so a batch starts where the last one ended
+ * whatever was registered or dropped meanwhile.
+ *
+ * Return: the number of processes in @st, 0 at the end.
  */
-int restrack_for_each(int (*fn)(const struct restrack_status *st, void *arg),
-		      void *arg)
+int restrack_status_batch(struct pid_namespace *ns, u64 *pos,
+			  struct restrack_status *st, int max)
 {
-	struct pid_namespace *ns = task_active_pid_ns(current);
-	struct restrack_status st;
 	struct restrack_entry *e;
 	struct task_struct *task;
-	int ret = 0;
+	int i, n = 0;
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(e, &restrack_list, node) {
-		task = pid_task(e->pid, PIDTYPE_TGID);
-		st.pid = pid_nr_ns(e->pid, ns);
-		if (!task || !st.pid)
+		if (e->seq < *pos)
 			continue;
-		restrack_usage(task, &st.heap, &st.files);
-		st.heap_quota_mb = READ_ONCE(e->heap_quota_mb);
-		st.file_quota = READ_ONCE(e->file_quota);
-		st.state = task_state_to_char(task);
-		strscpy(st.comm, task->comm, sizeof(st.comm));
-		ret = fn(&st, arg);
-		if (ret)
+		if (n == max)
 			break;
+		*pos = e->seq + 1;
+		task = pid_task(e->pid, PIDTYPE_TGID);
+		st[n].pid = pid_nr_ns(e->pid, ns);
+		if (!task || !st[n].pid)
+			continue;
+		st[n].task = get_task_struct(task);
+		st[n].heap_quota_mb = READ_ONCE(e->heap_quota_mb);
+		st[n].file_quota = READ_ONCE(e->file_quota);
+		st[n].state = task_state_to_char(task);
+		strscpy(st[n].comm, task->comm, sizeof(st[n].comm));
+		n++;
 	}
 	rcu_read_unlock();
-	return ret;
+
+	for (i = 0; i < n; i++)
+		restrack_usage(st[i].task, &st[i].heap, &st[i].files);
+	return n;
 }
-EXPORT_SYMBOL_GPL(restrack_for_each);
+EXPORT_SYMBOL_GPL(restrack_status_batch);

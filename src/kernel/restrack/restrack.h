@@ -10,37 +10,51 @@
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 
+struct mm_struct;
 struct pid;
 struct user_namespace;
 struct task_struct;
 
 enum {
 	RESTRACK_KILLED,
-	RESTRACK_HEAP_CHECK,
+	RESTRACK_UNPRIVILEGED,
 };
 
 /**
  * struct restrack_entry - tracking record of one process
  * @node: link in the list of tracked processes (RCU)
  * @pid: the process's thread group id; held for the record's life
- * @heap_limit: heap quota in bytes, ULONG_MAX for none
+ * @seq: registration number, increasing along @node: a reader's cursor
+ * @mm: the address space charged with the heap, or NULL
+ * @mm_node: link in @mm->restrack_entries (RCU)
+ * @tables: the file tables charged to this process (their restrack_node)
+ * @nr_tables: number of entries in @tables
+ * @heap_pages: heap quota in pages, ULONG_MAX for none
  * @heap_quota_mb: heap quota in MiB as set, -1 for none
  * @file_quota: file quota, -1 for none
  * @quota_ns: the user namespace whose CAP_SYS_RESOURCE may lift the quotas
  *	(referenced), NULL while nothing is limited
  * @flags: RESTRACK_KILLED once SIGKILL has been sent for a quota;
- *	RESTRACK_HEAP_CHECK while a heap check waits for the return to user mode
+ *	RESTRACK_UNPRIVILEGED when the last to register or limit the process
+ *	had no CAP_SYS_RESOURCE over it, so that a privilege-gaining exec
+ *	ends the tracking
  * @rcu: frees the record after a grace period
  * @nmi_free: queues the record for freeing when detached in NMI context
  *
  * A record hangs off the process's signal_struct, so it is shared by all
- * threads, survives exec and is never inherited.  The quota fields are
- * written under restrack_lock and read locklessly by the hooks.
+ * threads, survives exec and is never inherited.  Every field but @flags
+ * is written under restrack_lock; the quotas are read locklessly by the
+ * hooks.
  */
 struct restrack_entry {
 	struct list_head node;
 	struct pid *pid;
-	unsigned long heap_limit;
+	u64 seq;
+	struct mm_struct *mm;
+	struct hlist_node mm_node;
+	struct list_head tables;
+	unsigned int nr_tables;
+	unsigned long heap_pages;
 	long heap_quota_mb;
 	long file_quota;
 	struct user_namespace *quota_ns;
@@ -59,7 +73,7 @@ struct restrack_quota {
 	long files;
 };
 
-int restrack_may_manage(struct task_struct *task);
+int restrack_may_manage(struct task_struct *task, bool limits);
 int restrack_register(struct task_struct *task);
 int restrack_deregister(struct task_struct *task);
 int restrack_set_quota(struct task_struct *task,

@@ -9,6 +9,7 @@
 
 #include <linux/errno.h>
 #include <linux/overflow.h>
+#include <linux/pid_namespace.h>
 #include <linux/ptrace.h>
 #include <linux/resource_tracker.h>
 #include <linux/sched/signal.h>
@@ -36,8 +37,31 @@ static struct task_struct *restrack_find_task(pid_t pid)
 	return task;
 }
 
-/* Find @pid, check that the caller may manage it, then apply @op. */
-static long restrack_manage(pid_t pid,
+/*
+ * Check that the caller may manage @task, then apply @op, with the target's
+ * exec_update_lock held: the check and the change see the credentials of
+ * one program, and an exec that gains privilege comes before or after both
+ * (see restrack_exec()).
+ */
+static int restrack_manage_task(struct task_struct *task, bool limits,
+				int (*op)(struct task_struct *task,
+					  const struct restrack_quota *quota),
+				const struct restrack_quota *quota)
+{
+	int err;
+
+	err = down_read_killable(&task->signal->exec_update_lock);
+	if (err)
+		return err;
+	err = restrack_may_manage(task, limits);
+	if (!err)
+		err = op(task, quota);
+	up_read(&task->signal->exec_update_lock);
+	return err;
+}
+
+/* Find @pid, then restrack_manage_task(). */
+static long restrack_manage(pid_t pid, bool limits,
 			    int (*op)(struct task_struct *task,
 				      const struct restrack_quota *quota),
 			    const struct restrack_quota *quota)
@@ -48,11 +72,27 @@ static long restrack_manage(pid_t pid,
 	task = restrack_find_task(pid);
 	if (IS_ERR(task))
 		return PTR_ERR(task);
-	err = restrack_may_manage(task);
-	if (!err)
-		err = op(task, quota);
+	err = restrack_manage_task(task, limits, op, quota);
 	put_task_struct(task);
 	return err;
+}
+
+/*
+ * Processes that a quota's SIGKILL must never reach: the init of any pid
+ * namespace (kill(1, SIGKILL) from inside is ignored; a quota would not
+ * be), and kernel threads.
+ */
+static bool restrack_unkillable(struct task_struct *task)
+{
+	return is_global_init(task) || is_child_reaper(task_tgid(task)) ||
+	       (task->signal->flags & SIGNAL_UNKILLABLE) ||
+	       (task->flags & PF_KTHREAD);
+}
+
+static int restrack_register_op(struct task_struct *task,
+				const struct restrack_quota *unused)
+{
+	return restrack_register(task);
 }
 
 SYSCALL_DEFINE1(register, pid_t, pid)
@@ -63,10 +103,10 @@ SYSCALL_DEFINE1(register, pid_t, pid)
 	task = restrack_find_task(pid);
 	if (IS_ERR(task))
 		return PTR_ERR(task);
-	if (is_global_init(task) || (task->flags & PF_KTHREAD))
+	if (restrack_unkillable(task))
 		err = -EINVAL;
 	else
-		err = restrack_may_manage(task) ?: restrack_register(task);
+		err = restrack_manage_task(task, true, restrack_register_op, NULL);
 	put_task_struct(task);
 	return err;
 }
@@ -104,7 +144,7 @@ static int restrack_deregister_op(struct task_struct *task,
 
 SYSCALL_DEFINE1(deregister, pid_t, pid)
 {
-	return restrack_manage(pid, restrack_deregister_op, NULL);
+	return restrack_manage(pid, false, restrack_deregister_op, NULL);
 }
 
 SYSCALL_DEFINE3(resource_cap, pid_t, pid, long, heap_quota_mb,
@@ -121,12 +161,12 @@ SYSCALL_DEFINE3(resource_cap, pid_t, pid, long, heap_quota_mb,
 	if (heap_quota_mb > 0 &&
 	    check_shl_overflow((unsigned long)heap_quota_mb, 20, &bytes))
 		return -EINVAL;
-	return restrack_manage(pid, restrack_set_quota, &quota);
+	return restrack_manage(pid, true, restrack_set_quota, &quota);
 }
 
 SYSCALL_DEFINE1(resource_reset, pid_t, pid)
 {
 	const struct restrack_quota none = { .heap_mb = -1, .files = -1 };
 
-	return restrack_manage(pid, restrack_set_quota, &none);
+	return restrack_manage(pid, false, restrack_set_quota, &none);
 }
