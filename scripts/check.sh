@@ -7,7 +7,8 @@
 #          installed uapi headers agree on the syscall numbers.
 #  guest:  for each series and architecture, build the test kernel and both
 #          modules, boot it in QEMU twice (without, then with the modules)
-#          and run the kselftest-harness suite tests/guest/restrack_test.c.
+#          and run the kselftest-harness suites tests/guest/restrack_test.c
+#          and tests/guest/restrack_escape.c (the attacks on the quotas).
 #          On DEBUG_ARCHES (x86_64) the test kernel is the debug flavour
 #          (KASAN, lockdep, PROVE_RCU, DEBUG_VM, UBSAN, kmemleak) and also runs
 #          the fuzzer; every kernel runs the stress test; any report fails
@@ -103,7 +104,7 @@ build_kernel() { # series arch flavour
 	fi
 	cp "$RESTRACK_ROOT/tools/restrack/build/$arch-static/restrack" \
 		"$RESTRACK_ROOT/tools/restrack/build/$arch-static/guest_tool_test" "$obj/"
-	for prog in restrack_test restrack_fuzz restrack_stress; do
+	for prog in restrack_test restrack_escape restrack_fuzz restrack_stress; do
 		if ! "$(guest_cc "$arch")" -static -O2 -Wall -Wextra -Werror -pthread \
 			-I"$obj/usr/include" -I"$tree/tools/testing/selftests" \
 			-o "$obj/$prog" "$RESTRACK_ROOT/tests/guest/$prog.c" 2>"$log.cc"; then
@@ -122,6 +123,7 @@ run_guest() { # series arch flavour mode(plain|modules) prog [args]
 	log=$results/$series-$arch-$flavour-$mode-$prog.log
 	name="$series/$arch/$flavour/$mode"
 	[ "$prog" = guest_tool_test ] && name+="/tool"
+	[ "$prog" = restrack_escape ] && name+="/escape"
 	[ "$mode" = modules ] && opts=(-m)
 	for arg in "$@"; do
 		opts+=(-a "$arg")
@@ -130,7 +132,7 @@ run_guest() { # series arch flavour mode(plain|modules) prog [args]
 	FLAVOUR=$flavour "$RESTRACK_ROOT/scripts/vm-run.sh" "${opts[@]}" -l "$log" \
 		"$series" "$arch" "$obj/$prog" >/dev/null 2>&1 || rc=$?
 	case $prog in
-	restrack_test | guest_tool_test)
+	restrack_test | restrack_escape | guest_tool_test)
 		while read -r line; do
 			ntap=$((ntap + 1))
 			case $line in
@@ -186,6 +188,8 @@ for series in $series_list; do
 			fi
 			run_guest "$series" "$arch" "$flavour" plain restrack_test
 			run_guest "$series" "$arch" "$flavour" modules restrack_test
+			run_guest "$series" "$arch" "$flavour" plain restrack_escape
+			run_guest "$series" "$arch" "$flavour" modules restrack_escape
 			run_guest "$series" "$arch" "$flavour" plain guest_tool_test
 			run_guest "$series" "$arch" "$flavour" modules guest_tool_test
 			# Stress everywhere (the fast plain kernels reuse pids the most),

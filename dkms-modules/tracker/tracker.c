@@ -15,19 +15,13 @@
  * row, never the whole table.
  */
 
-#include <linux/cred.h>
 #include <linux/module.h>
-#include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
-#include <linux/ptrace.h>
 #include <linux/resource_tracker.h>
-#include <linux/sched/task.h>
 #include <linux/seq_file.h>
-#include <linux/slab.h>
 #include <linux/string_helpers.h>
 
 #define TRACKER_HEADER "PID HEAP_BYTES FILES HEAP_QUOTA_MB FILE_QUOTA STATE COMM\n"
-#define TRACKER_BATCH 32
 
 /**
  * struct tracker_iter - a reader's place in the table
@@ -35,55 +29,22 @@
  * @cursor: where the next batch starts (restrack_status_batch())
  * @base: seq_file position of @st[0]; position 0 is the header
  * @n: rows in @st
- * @st: the current batch, each row's task referenced
+ * @st: the current batch
  */
 struct tracker_iter {
 	struct proc_fs_info *fs_info;
 	u64 cursor;
 	loff_t base;
 	int n;
-	struct restrack_status st[TRACKER_BATCH];
+	struct restrack_status st[RESTRACK_STATUS_BATCH];
 };
 
-/* May the reader see @task in this proc mount (hidepid=, as /proc/PID)? */
-static bool tracker_visible(struct proc_fs_info *fs_info,
-			    struct task_struct *task)
-{
-	if (fs_info->hide_pid == HIDEPID_NOT_PTRACEABLE)
-		return ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS);
-	if (fs_info->hide_pid < HIDEPID_NO_ACCESS)
-		return true;
-	if (in_group_p(fs_info->pid_gid))
-		return true;
-	return ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS);
-}
-
-static void tracker_put_batch(struct tracker_iter *it)
-{
-	int i;
-
-	for (i = 0; i < it->n; i++)
-		put_task_struct(it->st[i].task);
-	it->base += it->n;
-	it->n = 0;
-}
-
-/* Read the next batch of visible rows; false at the end of the table. */
+/* Read the next batch of rows; false at the end of the table. */
 static bool tracker_next_batch(struct tracker_iter *it)
 {
-	int i, got;
-
-	tracker_put_batch(it);
-	do {
-		got = restrack_status_batch(it->fs_info->pid_ns, &it->cursor,
-					    it->st, TRACKER_BATCH);
-		for (i = 0; i < got; i++) {
-			if (tracker_visible(it->fs_info, it->st[i].task))
-				it->st[it->n++] = it->st[i];
-			else
-				put_task_struct(it->st[i].task);
-		}
-	} while (got && !it->n);
+	it->base += it->n;
+	it->n = restrack_status_batch(it->fs_info, &it->cursor, it->st,
+				      RESTRACK_STATUS_BATCH);
 	return it->n;
 }
 
@@ -95,7 +56,7 @@ static void *tracker_start(struct seq_file *m, loff_t *pos)
 		return SEQ_START_TOKEN;
 	if (*pos < it->base) {
 		/* Read again from the start (lseek back). */
-		tracker_put_batch(it);
+		it->n = 0;
 		it->cursor = 0;
 		it->base = 1;
 	}
@@ -150,19 +111,11 @@ static int tracker_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static int tracker_release(struct inode *inode, struct file *file)
-{
-	struct seq_file *m = file->private_data;
-
-	tracker_put_batch(m->private);
-	return seq_release_private(inode, file);
-}
-
 static const struct proc_ops tracker_proc_ops = {
 	.proc_open = tracker_open,
 	.proc_read = seq_read,
 	.proc_lseek = seq_lseek,
-	.proc_release = tracker_release,
+	.proc_release = seq_release_private,
 };
 
 static int __init tracker_init(void)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers for restrack_test.c: system call wrappers, child processes,
- * shared result pages, /proc parsing and the exec helper protocol.
+ * Helpers for restrack_test.c and restrack_escape.c: system call wrappers,
+ * child processes, shared result pages, descriptor passing, /proc parsing
+ * and the exec helper protocol.
  *
  * Include after kselftest_harness.h: the ASSERT_ and EXPECT_ wrappers
  * below need the harness macros.
@@ -24,9 +25,11 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <linux/resource_tracker.h>
@@ -558,6 +561,86 @@ static inline void alloc_mib(long mib)
 	for (i = 0; i < mib; i++)
 		if (!map_anon(MiB, PROT_READ | PROT_WRITE))
 			return;
+}
+
+/* ---------------------------------------------------------------------
+ * Descriptor passing (SCM_RIGHTS), several descriptors a message.
+ */
+#define RT_SCM_MAX 253	/* SCM_MAX_FD: the most one message may carry */
+
+/* Send one byte with @n descriptors (repeats allowed); 0 or -1. */
+static inline int send_fds(int sock, const int *fds, int n)
+{
+	char data = 'x';
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(RT_SCM_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = u.buf,
+	};
+	struct cmsghdr *cmsg;
+
+	if (n < 1 || n > RT_SCM_MAX)
+		return -1;
+	memset(&u, 0, sizeof(u));
+	msg.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+	memcpy(CMSG_DATA(cmsg), fds, (size_t)n * sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/*
+ * Receive one message with room for @max descriptors: recvmsg()'s return
+ * value; *nfds is the number of descriptors installed (stored in @fds),
+ * *flags the message's msg_flags (MSG_CTRUNC: some were dropped).
+ */
+static inline ssize_t recv_fds(int sock, int *fds, int max, int *nfds,
+			       int *flags)
+{
+	char data;
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(RT_SCM_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = u.buf,
+	};
+	struct cmsghdr *cmsg;
+	ssize_t ret;
+	int n;
+
+	*nfds = 0;
+	*flags = 0;
+	if (max < 1 || max > RT_SCM_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&u, 0, sizeof(u));
+	msg.msg_controllen = CMSG_SPACE((size_t)max * sizeof(int));
+	ret = recvmsg(sock, &msg, 0);
+	if (ret < 0)
+		return ret;
+	*flags = msg.msg_flags;
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (int)((cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		if (n > max - *nfds)
+			n = max - *nfds;
+		memcpy(fds + *nfds, CMSG_DATA(cmsg), (size_t)n * sizeof(int));
+		*nfds += n;
+	}
+	return ret;
 }
 
 /* ---------------------------------------------------------------------

@@ -34,6 +34,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1146,17 +1147,42 @@ TEST(thread_id_names_its_process)
 	thr_stop(&t, th);
 }
 
-/* pids are the caller's: pid 1 of a child namespace is not the global init. */
+/*
+ * pids are the caller's.  In a child pid namespace the tracked process is
+ * the init's child, pid 2 there (a namespace's init cannot be registered:
+ * a quota on it would kill the whole namespace).
+ */
 struct pidns_arg {
 	int rel[2];
 };
 
+static void pidns_tracked(struct shared *sh, struct pidns_arg *pa)
+{
+	struct per_proc_resource st;
+	char link[32], c;
+	ssize_t n;
+
+	/* /proc is the initial namespace's: /proc/self is our pid there. */
+	n = readlink("/proc/self", link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	sh->val[1] = getpid();
+	STEP(sh, 0, rt_register(getpid()));
+	memset(&st, 0, sizeof(st));
+	STEP(sh, 1, rt_fetch(&st, 2));
+	sh->val[2] = st.pid;
+	/* No pid 3 (kthreadd or else) in this namespace. */
+	STEP(sh, 2, rt_register(3));
+	STEP(sh, 3, rt_fetch(&st, 3));
+	__atomic_store_n(&sh->val[0], n > 0 ? atol(link) : -1L, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&sh->stage, 1, __ATOMIC_SEQ_CST);
+	while (read(pa->rel[0], &c, 1) < 0 && errno == EINTR)
+		;
+}
+
 static int pidns_outer(struct shared *sh, void *arg)
 {
 	struct pidns_arg *pa = arg;
-	struct per_proc_resource st;
-	pid_t g;
-	char c;
+	pid_t init, g;
 
 	/* Only the test may hold the write end, or the release never comes. */
 	close(pa->rel[1]);
@@ -1165,25 +1191,20 @@ static int pidns_outer(struct shared *sh, void *arg)
 		sh->skip = 1;
 		return 0;
 	}
-	g = fork();
-	if (g == 0) {
-		sh->val[1] = getpid();
-		STEP(sh, 0, rt_register(getpid()));
-		memset(&st, 0, sizeof(st));
-		STEP(sh, 1, rt_fetch(&st, 1));
-		sh->val[2] = st.pid;
-		/* No pid 2 (kthreadd or else) in this namespace. */
-		STEP(sh, 2, rt_register(2));
-		STEP(sh, 3, rt_fetch(&st, 2));
-		__atomic_store_n(&sh->stage, 1, __ATOMIC_SEQ_CST);
-		while (read(pa->rel[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
+	init = fork();
+	if (init == 0) {
+		sh->val[3] = getpid();
+		STEP(sh, 4, rt_register(getpid()));
+		g = fork();
+		if (g == 0) {
+			pidns_tracked(sh, pa);
+			_exit(0);
+		}
+		_exit(g > 0 && wait_child(g) == 0 ? 0 : 3);
 	}
-	if (g < 0)
+	if (init < 0)
 		return 1;
-	__atomic_store_n(&sh->val[0], (long)g, __ATOMIC_SEQ_CST);
-	return wait_child(g) == 0 ? 0 : 2;
+	return wait_child(init) == 0 ? 0 : 2;
 }
 
 TEST(pid_namespace_of_caller)
@@ -1220,10 +1241,13 @@ TEST(pid_namespace_of_caller)
 	ASSERT_LT(0, pid) TH_LOG("namespace child exited early");
 	ASSERT_EQ(1, sh->stage);
 	g = (pid_t)sh->val[0];
-	EXPECT_EQ(1L, sh->val[1]);
+	ASSERT_LT(0, g) TH_LOG("readlink /proc/self failed");
+	EXPECT_EQ(1L, sh->val[3]);
+	EXPECT_STEP_ERRNO(sh, 4, EINVAL);	/* the namespace's init */
+	EXPECT_EQ(2L, sh->val[1]);
 	EXPECT_STEP_OK(sh, 0);
 	EXPECT_STEP_OK(sh, 1);
-	EXPECT_EQ(1L, sh->val[2]);
+	EXPECT_EQ(2L, sh->val[2]);
 	EXPECT_STEP_ERRNO(sh, 2, ESRCH);
 	EXPECT_STEP_ERRNO(sh, 3, ESRCH);
 	/* Seen from here, the same process has its outer pid. */
@@ -2363,8 +2387,7 @@ TEST(enforce_heap_quota_equal_to_usage)
 }
 
 enum file_op {
-	FOP_OPEN, FOP_DUP, FOP_PIPE, FOP_SOCKETPAIR, FOP_ACCEPT,
-	FOP_SCM_RIGHTS, FOP_EVENTFD,
+	FOP_OPEN, FOP_DUP, FOP_PIPE, FOP_SOCKETPAIR, FOP_ACCEPT, FOP_EVENTFD,
 };
 
 /* A file quota equal to the usage, then @op adds a descriptor. */
@@ -2377,10 +2400,6 @@ static int files_over_child(struct shared *sh, void *arg)
 
 	if (op == FOP_ACCEPT)
 		CHILD_CHECK(sh, (l = unix_listener(&c)) >= 0);
-	if (op == FOP_SCM_RIGHTS) {
-		CHILD_CHECK(sh, socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-		CHILD_CHECK(sh, send_fd(sv[0], 0) == 0);
-	}
 	CHILD_CHECK(sh, rt_register(getpid()) == 0);
 	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
 	f = (long)st.openfile_count;
@@ -2404,9 +2423,6 @@ static int files_over_child(struct shared *sh, void *arg)
 		break;
 	case FOP_ACCEPT:
 		CHILD_CHECK(sh, accept(l, NULL, NULL) >= 0);
-		break;
-	case FOP_SCM_RIGHTS:
-		CHILD_CHECK(sh, recv_fd(sv[1]) >= 0);
 		break;
 	case FOP_EVENTFD:
 		CHILD_CHECK(sh, eventfd(0, 0) >= 0);
@@ -2458,10 +2474,52 @@ TEST(enforce_files_accept)
 	files_over_test(_metadata, FOP_ACCEPT);
 }
 
+/*
+ * A descriptor another process sends is not one the receiver made: at the
+ * quota, recvmsg() succeeds with MSG_CTRUNC and installs nothing, and the
+ * receiver lives (tests/guest/restrack_escape.c floods it).
+ */
+static int scm_at_quota_child(struct shared *sh, void *arg)
+{
+	struct per_proc_resource st;
+	int sv[2], fds[4], n = -1, flags = 0;
+	long f;
+
+	(void)arg;
+	CHILD_CHECK(sh, socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHILD_CHECK(sh, send_fd(sv[0], 0) == 0);
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	f = (long)st.openfile_count;
+	CHILD_CHECK(sh, rt_cap(getpid(), -1, f) == 0);
+	sh->val[4] = f;
+	sh->stage = 1;
+	sh->val[0] = (long)recv_fds(sv[1], fds, 4, &n, &flags);
+	sh->val[1] = !!(flags & MSG_CTRUNC);
+	sh->val[2] = n;
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	sh->val[3] = (long)st.openfile_count;
+	sh->val[5] = (long)count_open_fds();
+	sh->stage = 2;
+	return 0;
+}
+
 TEST(enforce_files_scm_rights)
 {
+	struct shared *sh;
+	int status;
+
 	REQUIRE_RESTRACK();
-	files_over_test(_metadata, FOP_SCM_RIGHTS);
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(scm_at_quota_child, sh, NULL);
+	EXPECT_CHILD_OK(status, sh);
+	EXPECT_EQ(2, sh->stage);
+	EXPECT_EQ(1L, sh->val[0]) TH_LOG("recvmsg returned %ld", sh->val[0]);
+	EXPECT_EQ(1L, sh->val[1]) TH_LOG("no MSG_CTRUNC");
+	EXPECT_EQ(0L, sh->val[2]) TH_LOG("%ld descriptors installed", sh->val[2]);
+	EXPECT_EQ(sh->val[4], sh->val[3]);
+	EXPECT_EQ(sh->val[4], sh->val[5]);
+	shared_free(sh);
 }
 
 TEST(enforce_files_eventfd)
@@ -2497,6 +2555,7 @@ static int own_table_child(struct shared *sh, void *arg)
 {
 	const size_t stack_size = 256 * 1024;
 	char *stack = map_anon(stack_size, RW);
+	struct per_proc_resource st;
 
 	(void)arg;
 	CHILD_CHECK(sh, stack != NULL);
@@ -2506,7 +2565,9 @@ static int own_table_child(struct shared *sh, void *arg)
 	while (__atomic_load_n(&sh->stage, __ATOMIC_SEQ_CST) != 1)
 		sched_yield();
 	CHILD_CHECK(sh, rt_register(getpid()) == 0);
-	CHILD_CHECK(sh, rt_cap(getpid(), -1, (long)count_open_fds() + 8) == 0);
+	/* The figure counts both tables: take it from fetch. */
+	CHILD_CHECK(sh, rt_fetch(&st, getpid()) == 0);
+	CHILD_CHECK(sh, rt_cap(getpid(), -1, (long)st.openfile_count + 8) == 0);
 	__atomic_store_n(&sh->stage, 2, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&sh->stage, __ATOMIC_SEQ_CST) != 3)
 		sched_yield();
@@ -3699,19 +3760,22 @@ TEST(userns_cap_gives_no_power_outside)
 }
 
 /*
- * Isolation: in a new pid namespace /proc/tracker_status shows only that
- * namespace's processes, with that namespace's pids.
+ * Isolation: the /proc/tracker_status of a proc mounted in a new pid
+ * namespace shows only that namespace's processes, with that namespace's
+ * pids: pids are those of the proc mount's namespace (restrack_escape.c
+ * reads the host's proc from inside too).  The tracked process is the
+ * namespace init's child, pid 2 there: an init cannot be registered.
  */
-static int pidns_status_inner(struct shared *sh, void *arg)
+static int pidns_status_tracked(struct shared *sh, void *arg)
 {
-	char buf[8192], *line;
+	char buf[8192], path[96], *line;
 	int rows = 0;
 
-	(void)arg;
-	CHILD_CHECK(sh, getpid() == 1);
-	CHILD_CHECK(sh, rt_register(1) == 0);
-	CHILD_CHECK(sh, rt_cap(1, 512, 77) == 0);
-	CHILD_CHECK(sh, read_file(STATUS_PATH, buf, sizeof(buf)) > 0);
+	snprintf(path, sizeof(path), "%s/tracker_status", (const char *)arg);
+	CHILD_CHECK(sh, getpid() == 2);
+	CHILD_CHECK(sh, rt_register(2) == 0);
+	CHILD_CHECK(sh, rt_cap(2, 512, 77) == 0);
+	CHILD_CHECK(sh, read_file(path, buf, sizeof(buf)) > 0);
 	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
 		struct status_line sl;
 
@@ -3719,17 +3783,33 @@ static int pidns_status_inner(struct shared *sh, void *arg)
 			continue;
 		rows++;
 		CHILD_CHECK(sh, status_parse_line(line, &sl));
-		CHILD_CHECK(sh, sl.pid == 1 && sl.file_quota == 77);
+		CHILD_CHECK(sh, sl.pid == 2 && sl.file_quota == 77);
 	}
 	sh->val[0] = rows;
 	return 0;
+}
+
+/* The namespace's init: its own proc, in its own mount namespace. */
+static int pidns_status_inner(struct shared *sh, void *arg)
+{
+	const char *mnt = arg;
+	int status;
+
+	CHILD_CHECK(sh, getpid() == 1);
+	CHILD_CHECK(sh, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	mkdir(mnt, 0755);
+	CHILD_CHECK(sh, mount("proc", mnt, "proc",
+			      MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0);
+	status = run_child(pidns_status_tracked, sh, arg);
+	umount2(mnt, MNT_DETACH);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
 }
 
 static int pidns_status_outer(struct shared *sh, void *arg)
 {
 	int status;
 
-	if (unshare(CLONE_NEWPID)) {
+	if (unshare(CLONE_NEWPID | CLONE_NEWNS)) {
 		sh->skip = 1;
 		sh->fail_errno = errno;
 		return 0;
@@ -3741,17 +3821,21 @@ static int pidns_status_outer(struct shared *sh, void *arg)
 TEST(status_in_child_pid_namespace)
 {
 	struct shared *sh;
+	char mnt[64];
 	int status;
 
 	REQUIRE_RESTRACK();
 	REQUIRE_ROOT();
 	REQUIRE_STATUS();
 	ASSERT_TRUE((sh = shared_new()) != NULL);
+	tmp_path(mnt, sizeof(mnt), "proc");
 	/* Tracked outside: must not show inside. */
 	ASSERT_SYSOK(rt_register(getpid()));
-	status = run_child(pidns_status_outer, sh, NULL);
+	status = run_child(pidns_status_outer, sh, mnt);
+	rmdir(mnt);
 	if (sh->skip)
-		SKIP(return, "unshare(CLONE_NEWPID): %s", strerror(sh->fail_errno));
+		SKIP(return, "unshare(CLONE_NEWPID | CLONE_NEWNS): %s",
+		     strerror(sh->fail_errno));
 	EXPECT_CHILD_OK(status, sh);
 	EXPECT_EQ(1L, sh->val[0]);
 	EXPECT_SYSOK(rt_deregister(getpid()));

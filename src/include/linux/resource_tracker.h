@@ -15,17 +15,20 @@
 #include <uapi/linux/resource_tracker.h>
 
 #include <linux/compiler.h>
+#include <linux/errno.h>
 #include <linux/fdtable.h>
 #include <linux/mm_types.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/types.h>
 
-struct pid_namespace;
+struct proc_fs_info;
+
+/* Most processes restrack_status_batch() reads at a time. */
+#define RESTRACK_STATUS_BATCH	32
 
 /**
  * struct restrack_status - one tracked process, as a reader sees it
- * @task: the process's thread group leader, referenced: put_task_struct()
  * @pid: process id in the reader's pid namespace
  * @heap: bytes of private writable memory of its address space
  * @files: open file descriptors in the file tables charged to it
@@ -35,7 +38,6 @@ struct pid_namespace;
  * @comm: command name, raw: escape it before printing
  */
 struct restrack_status {
-	struct task_struct *task;
 	pid_t pid;
 	unsigned long heap;
 	unsigned long files;
@@ -48,9 +50,8 @@ struct restrack_status {
 #ifdef CONFIG_RESOURCE_TRACKER
 
 bool __restrack_heap_over(struct mm_struct *mm, unsigned long npages);
-int __restrack_files_grew(struct files_struct *files, int ret);
-int __restrack_files_received(struct files_struct *files, int fd,
-			       bool installed);
+bool __restrack_files_full(struct files_struct *files);
+int __restrack_files_refused(void);
 void __restrack_files_free(struct files_struct *files);
 void __restrack_files_installed(struct task_struct *tsk,
 				struct files_struct *old);
@@ -97,14 +98,23 @@ static __always_inline bool restrack_heap_may_grow(struct mm_struct *mm,
 	return __restrack_heap_over(mm, npages);
 }
 
+/*
+ * Is @files charged to a tracked process?  A plain read, which the compiler
+ * folds into a compare: a table is charged under restrack_lock before the
+ * process it is charged to can have a quota (see restrack_register()).
+ */
+static __always_inline bool restrack_files_charged(struct files_struct *files)
+{
+	return data_race(READ_ONCE(files->restrack_links.first));
+}
+
 /**
  * restrack_files_new - a file table has just been made
  * @files: the new table, not yet in use
  */
 static inline void restrack_files_new(struct files_struct *files)
 {
-	RCU_INIT_POINTER(files->restrack_owner, NULL);
-	INIT_LIST_HEAD(&files->restrack_node);
+	INIT_HLIST_HEAD(&files->restrack_links);
 }
 
 /**
@@ -113,7 +123,7 @@ static inline void restrack_files_new(struct files_struct *files)
  */
 static inline void restrack_files_free(struct files_struct *files)
 {
-	if (unlikely(rcu_access_pointer(files->restrack_owner)))
+	if (unlikely(!hlist_empty(&files->restrack_links)))
 		__restrack_files_free(files);
 }
 
@@ -142,49 +152,67 @@ static inline void restrack_files_installed(struct task_struct *tsk,
 static inline void restrack_fork(struct task_struct *p,
 				 unsigned long clone_flags)
 {
-	if ((clone_flags & (CLONE_THREAD | CLONE_FILES)) == CLONE_THREAD)
-		restrack_files_installed(p, NULL);
+	/*
+	 * A thread with a table of its own, which is rare: the tracker looks
+	 * under its lock, so that a registration made meanwhile either sees
+	 * the thread or is seen here.
+	 */
+	if (unlikely((clone_flags & (CLONE_THREAD | CLONE_FILES)) == CLONE_THREAD))
+		__restrack_files_installed(p, NULL);
+}
+
+/*
+ * What alloc_fd() and do_dup2() return, under their file_lock, instead of
+ * adding a descriptor that would take a process over its file quota: a
+ * value they return for nothing else.  Their callers turn it into -EMFILE
+ * (restrack_fd_made(), restrack_fd_received()).
+ */
+#define RESTRACK_FILES_FULL	(-EDQUOT)
+
+/**
+ * restrack_files_full - would one more descriptor cross a file quota?
+ * @files: current's file table, its file_lock held
+ *
+ * Called before a descriptor is added, so that no process ever holds more
+ * than its quota.  The test is one load of @files->restrack_links, which
+ * is not empty on every table charged to a tracked process.
+ */
+static __always_inline bool restrack_files_full(struct files_struct *files)
+{
+	return unlikely(restrack_files_charged(files)) &&
+	       __restrack_files_full(files);
 }
 
 /**
- * restrack_files_grew - the current file table may have gained a descriptor
- * @files: current's file table
- * @ret: what the caller returns
+ * restrack_fd_made - finish a descriptor the process makes itself
+ * @ret: the new descriptor, an error, or RESTRACK_FILES_FULL
  *
- * Kills the process charged with @files, and the current one, when the
- * process is over its file quota: for descriptors a process makes itself.
- * Called after the file table lock has been dropped, as the caller's last
- * word: it returns @ret, so that the caller's result need not be kept
- * across the call.  The test is one load of @files->restrack_owner, which
- * is set on every table charged to a tracked process.
+ * Past a quota (open, dup*, fcntl(F_DUPFD), pipe, socket, accept...) the
+ * descriptor is refused and the process charged, with the current one, is
+ * sent SIGKILL.  Called after the file table lock has been dropped, as the
+ * caller's last word.
+ *
+ * Return: @ret, or -EMFILE.
  */
-static __always_inline int restrack_files_grew(struct files_struct *files,
-					       int ret)
+static __always_inline int restrack_fd_made(int ret)
 {
-	if (unlikely(rcu_access_pointer(files->restrack_owner)))
-		return __restrack_files_grew(files, ret);
+	if (unlikely(ret == RESTRACK_FILES_FULL))
+		return __restrack_files_refused();
 	return ret;
 }
 
 /**
- * restrack_files_received - a descriptor was installed by another's action
- * @files: current's file table
- * @fd: the new descriptor, or an error
- * @installed: a file is installed at @fd already (replace_fd()); else @fd
- *	is only allocated
+ * restrack_fd_received - finish a descriptor another process makes us receive
+ * @ret: the new descriptor, an error, or RESTRACK_FILES_FULL
  *
- * For descriptors that another process makes current receive (SCM_RIGHTS,
- * seccomp's addfd): past the quota the descriptor is refused, as
- * RLIMIT_NOFILE refuses it, and the receiver lives.
+ * For SCM_RIGHTS and seccomp's addfd: past the quota the descriptor is
+ * refused as RLIMIT_NOFILE refuses it, and the receiver lives.
  *
- * Return: @fd, or -EMFILE after releasing @fd.
+ * Return: @ret, or -EMFILE.
  */
-static __always_inline int restrack_files_received(struct files_struct *files,
-						   int fd, bool installed)
+static __always_inline int restrack_fd_received(int ret)
 {
-	if (unlikely(rcu_access_pointer(files->restrack_owner)) && fd >= 0)
-		return __restrack_files_received(files, fd, installed);
-	return fd;
+	return ret == RESTRACK_FILES_FULL ? -EMFILE : ret;
 }
 
 /**
@@ -203,7 +231,7 @@ static inline void restrack_exec(bool secureexec)
 }
 
 void restrack_exit(struct task_struct *tsk);
-int restrack_status_batch(struct pid_namespace *ns, u64 *pos,
+int restrack_status_batch(struct proc_fs_info *fs_info, u64 *pos,
 			  struct restrack_status *st, int max);
 
 #else /* !CONFIG_RESOURCE_TRACKER */
@@ -222,15 +250,19 @@ static inline void restrack_files_installed(struct task_struct *tsk,
 					    struct files_struct *old) { }
 static inline void restrack_fork(struct task_struct *p,
 				 unsigned long clone_flags) { }
-static inline int restrack_files_grew(struct files_struct *files, int ret)
+static inline bool restrack_files_full(struct files_struct *files)
+{
+	return false;
+}
+
+static inline int restrack_fd_made(int ret)
 {
 	return ret;
 }
 
-static inline int restrack_files_received(struct files_struct *files, int fd,
-					  bool installed)
+static inline int restrack_fd_received(int ret)
 {
-	return fd;
+	return ret;
 }
 
 static inline void restrack_exec(bool secureexec) { }

@@ -23,6 +23,8 @@
 #include <linux/mmap_lock.h>
 #include <linux/oom.h>
 #include <linux/pid_namespace.h>
+#include <linux/proc_fs.h>
+#include <linux/ptrace.h>
 #include <linux/rculist.h>
 #include <linux/resource_tracker.h>
 #include <linux/sched/mm.h>
@@ -48,12 +50,6 @@ static u64 restrack_seq;
 static struct restrack_entry *restrack_entry_locked(struct signal_struct *sig)
 {
 	return rcu_dereference_protected(sig->restrack,
-					 lockdep_is_held(&restrack_lock));
-}
-
-static struct restrack_entry *restrack_owner_locked(struct files_struct *files)
-{
-	return rcu_dereference_protected(files->restrack_owner,
 					 lockdep_is_held(&restrack_lock));
 }
 
@@ -208,12 +204,28 @@ bool __restrack_heap_over(struct mm_struct *mm, unsigned long npages)
 /* ------------------------------------------------------------------------
  * Open files: charged to the file tables.
  *
- * Every table that a tracked process's threads use is linked into the
- * record's @tables, and its files->restrack_owner points at the record, so
- * that whoever adds a descriptor to it (a thread, a CLONE_FILES child) is
- * checked.  A table is charged to one process: the first tracked one to
- * use it.  The figure is the sum over the charged tables.
+ * A link joins a tracked process's record and each file table its threads
+ * use: the record's @links lists its tables, and files->restrack_links the
+ * records charged with the table, so that whoever adds a descriptor to it
+ * (a thread, a CLONE_FILES child) is checked against every quota it counts
+ * for.  A process's figure is the sum over its tables, each counted once.
  */
+
+/**
+ * struct restrack_link - a file table charged to a tracked process
+ * @e: the process's record
+ * @files: the table
+ * @files_node: in @files->restrack_links (RCU)
+ * @e_node: in @e->links
+ * @rcu: frees the link after a grace period
+ */
+struct restrack_link {
+	struct restrack_entry *e;
+	struct files_struct *files;
+	struct hlist_node files_node;
+	struct list_head e_node;
+	struct rcu_head rcu;
+};
 
 static unsigned long restrack_fd_count(struct files_struct *files)
 {
@@ -227,64 +239,106 @@ static unsigned long restrack_fd_count(struct files_struct *files)
 
 static unsigned long restrack_files_held_locked(struct restrack_entry *e)
 {
-	struct files_struct *files;
+	struct restrack_link *l;
 	unsigned long n = 0;
 
-	list_for_each_entry(files, &e->tables, restrack_node)
-		n += restrack_fd_count(files);
+	list_for_each_entry(l, &e->links, e_node)
+		n += restrack_fd_count(l->files);
 	return n;
 }
 
-/* Descriptors charged to @e, whose table @files is; under RCU. */
+/*
+ * Descriptors charged to @e, one of whose tables @files is; under RCU,
+ * without restrack_lock, which may not be taken under a file_lock: every
+ * table a link names is unlinked a grace period before it is freed
+ * (__restrack_files_free()).
+ */
 static unsigned long restrack_files_held(struct restrack_entry *e,
 					 struct files_struct *files)
 {
-	unsigned long n;
+	struct restrack_link *l;
+	unsigned long n = 0;
 
 	/* The common case: @files is the only table charged to @e. */
 	if (READ_ONCE(e->nr_tables) <= 1)
 		return restrack_fd_count(files);
-	spin_lock(&restrack_lock);
-	n = restrack_files_held_locked(e);
-	spin_unlock(&restrack_lock);
+	list_for_each_entry_rcu(l, &e->links, e_node)
+		n += restrack_fd_count(l->files);
 	return n;
 }
 
-static void restrack_files_link_locked(struct restrack_entry *e,
-				       struct files_struct *files)
+static struct restrack_link *restrack_link_find_locked(struct restrack_entry *e,
+						       struct files_struct *files)
 {
-	if (restrack_owner_locked(files))
-		return;
-	list_add_tail(&files->restrack_node, &e->tables);
+	struct restrack_link *l;
+
+	hlist_for_each_entry(l, &files->restrack_links, files_node) {
+		if (l->e == e)
+			return l;
+	}
+	return NULL;
+}
+
+/*
+ * Charge @files to @e, with the link *@spare when it is needed (then
+ * *@spare is NULL).  Return: false when a link was needed and none spare.
+ */
+static bool restrack_files_link_locked(struct restrack_entry *e,
+				       struct files_struct *files,
+				       struct restrack_link **spare)
+{
+	struct restrack_link *l;
+
+	if (restrack_link_find_locked(e, files))
+		return true;
+	l = *spare;
+	if (!l)
+		return false;
+	*spare = NULL;
+	l->e = e;
+	l->files = files;
+	list_add_tail_rcu(&l->e_node, &e->links);
 	WRITE_ONCE(e->nr_tables, e->nr_tables + 1);
-	rcu_assign_pointer(files->restrack_owner, e);
+	hlist_add_head_rcu(&l->files_node, &files->restrack_links);
+	return true;
 }
 
-static void restrack_files_unlink_locked(struct files_struct *files)
+static void restrack_files_unlink_locked(struct restrack_link *l)
 {
-	struct restrack_entry *e = restrack_owner_locked(files);
-
-	if (!e)
-		return;
-	list_del_init(&files->restrack_node);
-	WRITE_ONCE(e->nr_tables, e->nr_tables - 1);
-	RCU_INIT_POINTER(files->restrack_owner, NULL);
+	hlist_del_rcu(&l->files_node);
+	list_del_rcu(&l->e_node);
+	WRITE_ONCE(l->e->nr_tables, l->e->nr_tables - 1);
+	kfree_rcu(l, rcu);
 }
 
-/* Charge every table that a thread of @task's process uses to @e. */
-static void restrack_files_link_task_locked(struct restrack_entry *e,
-					    struct task_struct *task)
+static struct restrack_link *restrack_link_alloc(void)
+{
+	return kzalloc(sizeof(struct restrack_link), GFP_KERNEL_ACCOUNT);
+}
+
+/*
+ * Charge every table that a thread of @task's process uses to @e.  Return:
+ * false when it needs more links than *@spare holds: the caller drops the
+ * lock, allocates and calls again.
+ */
+static bool restrack_files_link_task_locked(struct restrack_entry *e,
+					    struct task_struct *task,
+					    struct restrack_link **spare)
 {
 	struct task_struct *t;
+	bool done = true;
 
 	rcu_read_lock();
 	for_each_thread(task, t) {
 		task_lock(t);
 		if (t->files)
-			restrack_files_link_locked(e, t->files);
+			done = restrack_files_link_locked(e, t->files, spare);
 		task_unlock(t);
+		if (!done)
+			break;
 	}
 	rcu_read_unlock();
+	return done;
 }
 
 /* Does a thread of @task's process use @files? */
@@ -307,105 +361,130 @@ static bool restrack_files_used_locked(struct task_struct *task,
 
 void __restrack_files_free(struct files_struct *files)
 {
+	struct restrack_link *l;
+	struct hlist_node *tmp;
+
 	spin_lock(&restrack_lock);
-	restrack_files_unlink_locked(files);
+	hlist_for_each_entry_safe(l, tmp, &files->restrack_links, files_node)
+		restrack_files_unlink_locked(l);
 	spin_unlock(&restrack_lock);
+	/*
+	 * restrack_files_held() may still be counting this table for a
+	 * process that uses several.  Rare (a thread's own table outliving
+	 * its thread, a table left by unshare), and put_files_struct() may
+	 * sleep.
+	 */
+	synchronize_rcu();
 }
 
 /*
- * @files, charged to @e, holds @n descriptors over @quota after the current
- * task added one: kill the process charged, and the current one with it
- * when it is another (a CLONE_FILES child).
+ * Would one more descriptor take a process charged with @files over its
+ * file quota?  Calls @over, if given, for each one it would.  Under RCU.
  */
-static noinline void restrack_files_over(struct restrack_entry *e,
-					 unsigned long n)
+static bool restrack_files_check(struct files_struct *files,
+				 void (*over)(struct restrack_entry *e,
+					      unsigned long n))
 {
-	struct task_struct *owner;
+	struct restrack_link *l;
+	struct restrack_entry *e;
+	bool full = false;
+	unsigned long n;
+	long quota;
+
+	hlist_for_each_entry_rcu(l, &files->restrack_links, files_node) {
+		e = l->e;
+		quota = READ_ONCE(e->file_quota);
+		if (quota < 0)
+			continue;
+		n = restrack_files_held(e, files);
+		if (n < quota)
+			continue;
+		full = true;
+		if (over)
+			over(e, n + 1);
+	}
+	return full;
+}
+
+bool __restrack_files_full(struct files_struct *files)
+{
+	bool full;
 
 	rcu_read_lock();
-	owner = pid_task(e->pid, PIDTYPE_TGID);
+	full = restrack_files_check(files, NULL);
+	rcu_read_unlock();
+	return full;
+}
+
+/*
+ * One more descriptor would take @e over its file quota, to @n: kill its
+ * process, and the current one with it when it is another (a CLONE_FILES
+ * child).  Under RCU.
+ */
+static void restrack_files_over(struct restrack_entry *e, unsigned long n)
+{
+	struct task_struct *owner = pid_task(e->pid, PIDTYPE_TGID);
+
 	restrack_kill_entry(e, false, n);
 	if (!owner || !same_thread_group(owner, current))
 		restrack_kill_sharer(current);
-	rcu_read_unlock();
 }
 
-/* Is the process charged with @files over its file quota? */
-static struct restrack_entry *restrack_files_check(struct files_struct *files,
-						   unsigned long *n)
+int __restrack_files_refused(void)
 {
-	struct restrack_entry *e = rcu_dereference(files->restrack_owner);
-	long quota;
-
-	if (!e)
-		return NULL;
-	quota = READ_ONCE(e->file_quota);
-	if (quota < 0)
-		return NULL;
-	*n = restrack_files_held(e, files);
-	return *n > quota ? e : NULL;
-}
-
-int __restrack_files_grew(struct files_struct *files, int ret)
-{
-	struct restrack_entry *e;
-	unsigned long n;
-
 	rcu_read_lock();
-	e = restrack_files_check(files, &n);
-	if (unlikely(e))
-		restrack_files_over(e, n);
+	restrack_files_check(current->files, restrack_files_over);
 	rcu_read_unlock();
-	return ret;
-}
-
-int __restrack_files_received(struct files_struct *files, int fd,
-			       bool installed)
-{
-	struct restrack_entry *e;
-	unsigned long n;
-
-	rcu_read_lock();
-	e = restrack_files_check(files, &n);
-	rcu_read_unlock();
-	if (!e)
-		return fd;
-	if (installed)
-		close_fd(fd);
-	else
-		put_unused_fd(fd);
 	return -EMFILE;
 }
 
+/*
+ * @tsk's table was made or replaced (restrack_files_installed()): charge
+ * the new one, uncharge @old when no thread of the process uses it any
+ * more.  A copy that would take the process over its quota is the
+ * process's own doing, as a dup() is: it is killed, and the copy is never
+ * counted.
+ */
 void __restrack_files_installed(struct task_struct *tsk,
 				struct files_struct *old)
 {
+	struct restrack_link *l, *spare = restrack_link_alloc();
+	struct files_struct *files;
 	struct restrack_entry *e;
 	unsigned long n = 0;
 	bool over = false;
 
 	spin_lock(&restrack_lock);
 	e = restrack_entry_locked(tsk->signal);
-	if (e) {
-		task_lock(tsk);
-		if (tsk->files)
-			restrack_files_link_locked(e, tsk->files);
-		task_unlock(tsk);
-		if (old && restrack_owner_locked(old) == e &&
-		    !restrack_files_used_locked(tsk, old))
-			restrack_files_unlink_locked(old);
+	if (!e)
+		goto out;
+	l = old ? restrack_link_find_locked(e, old) : NULL;
+	if (l && restrack_files_used_locked(tsk, old))
+		l = NULL;
+	task_lock(tsk);
+	files = tsk->files;
+	if (files && !restrack_link_find_locked(e, files)) {
 		if (e->file_quota >= 0) {
-			n = restrack_files_held_locked(e);
+			n = restrack_files_held_locked(e) +
+			    restrack_fd_count(files) -
+			    (l ? restrack_fd_count(old) : 0);
 			over = n > e->file_quota;
 		}
+		/* Without memory for the link, the process may not go on. */
+		if (!over && !restrack_files_link_locked(e, files, &spare))
+			over = true;
 	}
+	task_unlock(tsk);
+	if (l && !over)
+		restrack_files_unlink_locked(l);
+out:
 	/* The record outlives the lock for as long as the RCU section. */
 	rcu_read_lock();
 	spin_unlock(&restrack_lock);
-	/* The copy is the process's own doing, as a dup() is. */
 	if (over)
 		restrack_kill_entry(e, false, n);
 	rcu_read_unlock();
+	kfree(spare);
 }
 
 /* ------------------------------------------------------------------------
@@ -448,8 +527,8 @@ static void restrack_enforce_now(struct task_struct *task,
 				 const struct restrack_quota *q)
 {
 	unsigned long heap = 0, files = 0;
-	struct files_struct *fs;
 	struct restrack_entry *e;
+	struct restrack_link *l;
 	struct mm_struct *mm;
 
 	mm = get_task_mm(task);
@@ -463,10 +542,10 @@ static void restrack_enforce_now(struct task_struct *task,
 	spin_lock(&restrack_lock);
 	e = restrack_entry_locked(task->signal);
 	if (e) {
-		list_for_each_entry(fs, &e->tables, restrack_node) {
-			spin_lock(&fs->file_lock);
-			files += files_fdtable(fs)->open_count;
-			spin_unlock(&fs->file_lock);
+		list_for_each_entry(l, &e->links, e_node) {
+			spin_lock(&l->files->file_lock);
+			files += files_fdtable(l->files)->open_count;
+			spin_unlock(&l->files->file_lock);
 		}
 	}
 	rcu_read_lock();
@@ -481,7 +560,10 @@ static void restrack_enforce_now(struct task_struct *task,
 static void restrack_free_rcu(struct rcu_head *head)
 {
 	struct restrack_entry *e = container_of(head, struct restrack_entry, rcu);
+	struct restrack_link *l, *tmp;
 
+	list_for_each_entry_safe(l, tmp, &e->links, e_node)
+		kfree(l);
 	put_user_ns(e->quota_ns);
 	put_pid(e->pid);
 	kfree(e);
@@ -494,14 +576,18 @@ static void restrack_free_rcu(struct rcu_head *head)
 static struct restrack_entry *restrack_detach_locked(struct signal_struct *sig)
 {
 	struct restrack_entry *e = restrack_entry_locked(sig);
-	struct files_struct *files, *tmp;
+	struct restrack_link *l;
 
 	if (e) {
 		RCU_INIT_POINTER(sig->restrack, NULL);
 		list_del_rcu(&e->node);
 		restrack_mm_attach_locked(e, NULL);
-		list_for_each_entry_safe(files, tmp, &e->tables, restrack_node)
-			restrack_files_unlink_locked(files);
+		/*
+		 * Out of the tables' lists; freed with the record, since this
+		 * may be NMI context (the cleanup_kprobe module).
+		 */
+		list_for_each_entry(l, &e->links, e_node)
+			hlist_del_rcu(&l->files_node);
 	}
 	return e;
 }
@@ -636,7 +722,9 @@ static bool restrack_privileged(struct task_struct *task)
 int restrack_register(struct task_struct *task)
 {
 	struct signal_struct *sig = task->signal;
+	struct restrack_link *spare = NULL;
 	struct restrack_entry *e;
+	bool done;
 	int err = 0;
 
 	if (rcu_access_pointer(sig->restrack))
@@ -647,7 +735,7 @@ int restrack_register(struct task_struct *task)
 		return -ENOMEM;
 	e->pid = get_task_pid(task, PIDTYPE_TGID);
 	INIT_HLIST_NODE(&e->mm_node);
-	INIT_LIST_HEAD(&e->tables);
+	INIT_LIST_HEAD(&e->links);
 	e->heap_pages = ULONG_MAX;
 	e->heap_quota_mb = -1;
 	e->file_quota = -1;
@@ -663,19 +751,35 @@ int restrack_register(struct task_struct *task)
 		e->seq = ++restrack_seq;
 		rcu_assign_pointer(sig->restrack, e);
 		list_add_tail_rcu(&e->node, &restrack_list);
-		/*
-		 * Under the lock, so that a thread made meanwhile without
-		 * CLONE_FILES is either seen here or charges its table in
-		 * restrack_fork(); an exec moves the record to its new mm.
-		 */
+		/* An exec moves the record to its new mm. */
 		restrack_mm_attach_task_locked(e, task);
-		restrack_files_link_task_locked(e, task);
 	}
 	spin_unlock(&restrack_lock);
 	if (err) {
 		put_pid(e->pid);
 		kfree(e);
 		return err;
+	}
+
+	/*
+	 * Charge the tables of the threads, under the lock after the record
+	 * is published: a thread made meanwhile without CLONE_FILES is
+	 * either seen here or charges its table in restrack_fork(), and a
+	 * table switched meanwhile is charged by restrack_files_installed().
+	 */
+	for (;;) {
+		spin_lock(&restrack_lock);
+		done = restrack_entry_locked(sig) != e ||
+		       restrack_files_link_task_locked(e, task, &spare);
+		spin_unlock(&restrack_lock);
+		kfree(spare);
+		if (done)
+			break;
+		spare = restrack_link_alloc();
+		if (!spare) {
+			restrack_detach(sig);
+			return -ENOMEM;
+		}
 	}
 
 	/*
@@ -894,12 +998,25 @@ int restrack_set_quota(struct task_struct *task,
 	return 0;
 }
 
+/* May the reader see @task in this proc mount (hidepid=, as /proc/PID)? */
+static bool restrack_visible(struct proc_fs_info *fs_info,
+			     struct task_struct *task)
+{
+	if (fs_info->hide_pid == HIDEPID_NOT_PTRACEABLE)
+		return ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS);
+	if (fs_info->hide_pid < HIDEPID_NO_ACCESS)
+		return true;
+	if (in_group_p(fs_info->pid_gid))
+		return true;
+	return ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS);
+}
+
 /**
  * restrack_status_batch - read the next tracked processes, for a listing
- * @ns: the pid namespace whose numbers to report; other processes are left
- *	out
+ * @fs_info: the proc mount being read: processes outside its pid namespace,
+ *	and those its hidepid= option hides from the reader, are left out
  * @pos: cursor, 0 at the start; moved past the processes read
- * @st: filled with up to @max processes; each @st->task is referenced
+ * @st: filled with up to @max processes
  * @max: room in @st
  *
  * One RCU read section per batch, never over the whole list, so that a
@@ -907,37 +1024,51 @@ int restrack_set_quota(struct task_struct *task,
  * the registration number, so a batch starts where the last one ended
  * whatever was registered or dropped meanwhile.
  *
- * Return: the number of processes in @st, 0 at the end.
+ * Return: the number of processes in @st; 0 at the end only.
  */
-int restrack_status_batch(struct pid_namespace *ns, u64 *pos,
+int restrack_status_batch(struct proc_fs_info *fs_info, u64 *pos,
 			  struct restrack_status *st, int max)
 {
+	struct task_struct *tasks[RESTRACK_STATUS_BATCH];
 	struct restrack_entry *e;
 	struct task_struct *task;
-	int i, n = 0;
+	int i, got, base, n = 0;
 
-	rcu_read_lock();
-	list_for_each_entry_rcu(e, &restrack_list, node) {
-		if (e->seq < *pos)
-			continue;
-		if (n == max)
-			break;
-		*pos = e->seq + 1;
-		task = pid_task(e->pid, PIDTYPE_TGID);
-		st[n].pid = pid_nr_ns(e->pid, ns);
-		if (!task || !st[n].pid)
-			continue;
-		st[n].task = get_task_struct(task);
-		st[n].heap_quota_mb = READ_ONCE(e->heap_quota_mb);
-		st[n].file_quota = READ_ONCE(e->file_quota);
-		st[n].state = task_state_to_char(task);
-		strscpy(st[n].comm, task->comm, sizeof(st[n].comm));
-		n++;
-	}
-	rcu_read_unlock();
+	max = min(max, RESTRACK_STATUS_BATCH);
+	do {
+		got = 0;
+		rcu_read_lock();
+		list_for_each_entry_rcu(e, &restrack_list, node) {
+			if (e->seq < *pos)
+				continue;
+			if (n + got == max)
+				break;
+			*pos = e->seq + 1;
+			task = pid_task(e->pid, PIDTYPE_TGID);
+			st[n + got].pid = pid_nr_ns(e->pid, fs_info->pid_ns);
+			if (!task || !st[n + got].pid)
+				continue;
+			tasks[got] = get_task_struct(task);
+			st[n + got].heap_quota_mb = READ_ONCE(e->heap_quota_mb);
+			st[n + got].file_quota = READ_ONCE(e->file_quota);
+			st[n + got].state = task_state_to_char(task);
+			strscpy(st[n + got].comm, task->comm,
+				sizeof(st[n + got].comm));
+			got++;
+		}
+		rcu_read_unlock();
 
-	for (i = 0; i < n; i++)
-		restrack_usage(st[i].task, &st[i].heap, &st[i].files);
+		/* Keep the visible ones, packed from st[base]. */
+		for (i = 0, base = n; i < got; i++) {
+			if (restrack_visible(fs_info, tasks[i])) {
+				st[n] = st[base + i];
+				restrack_usage(tasks[i], &st[n].heap,
+					       &st[n].files);
+				n++;
+			}
+			put_task_struct(tasks[i]);
+		}
+	} while (got && !n);
 	return n;
 }
 EXPORT_SYMBOL_GPL(restrack_status_batch);

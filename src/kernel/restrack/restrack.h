@@ -27,8 +27,8 @@ enum {
  * @seq: registration number, increasing along @node: a reader's cursor
  * @mm: the address space charged with the heap, or NULL
  * @mm_node: link in @mm->restrack_entries (RCU)
- * @tables: the file tables charged to this process (their restrack_node)
- * @nr_tables: number of entries in @tables
+ * @links: the file tables charged to this process (struct restrack_link)
+ * @nr_tables: number of entries in @links
  * @heap_pages: heap quota in pages, ULONG_MAX for none
  * @heap_quota_mb: heap quota in MiB as set, -1 for none
  * @file_quota: file quota, -1 for none
@@ -52,7 +52,7 @@ struct restrack_entry {
 	u64 seq;
 	struct mm_struct *mm;
 	struct hlist_node mm_node;
-	struct list_head tables;
+	struct list_head links;
 	unsigned int nr_tables;
 	unsigned long heap_pages;
 	long heap_quota_mb;
