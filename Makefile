@@ -9,13 +9,15 @@ FLAVOUR ?= test
 
 export SERIES ARCHES FLAVOUR
 
-.PHONY: help check deps kernel kernels vm-run fuzz stress bench debs e2e repro patches clean
+.PHONY: help check check-full deps kernel kernels vm-run fuzz stress bench debs e2e repro patches clean
 
 help:
 	@echo 'restrack targets:'
 	@echo '  make check                 build the four test kernels, boot each in QEMU and run'
 	@echo '                             the guest suite with and without the modules; lint;'
 	@echo '                             ends with "N passed, N failed"'
+	@echo '  make check-full            make check, plus the KCSAN kernel (escape suite and'
+	@echo '                             stress), then make repro: what CI leaves out for time'
 	@echo '  make deps                  install the build and test dependencies (apt)'
 	@echo '  make kernel KVER= ARCH= [FLAVOUR=test|debug|bench|baseline]'
 	@echo '                             build one test kernel and its modules into build/obj/'
@@ -40,6 +42,10 @@ help:
 
 check:
 	scripts/check.sh
+
+check-full:
+	CHECK_KCSAN=1 scripts/check.sh
+	$(MAKE) repro
 
 deps:
 	scripts/install-deps.sh

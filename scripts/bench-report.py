@@ -976,13 +976,19 @@ def main(argv):
     head += ["",
              "Workloads: one system call pattern per loop, in the shape of will-it-scale's "
              "open1/dup1/brk1/mmap1: `open_close` (a tmpfs file), `dup_close`, "
-             "`pipe_close` (pipe + 2 closes), `socket_close` (AF_UNIX), `mmap_4k` and "
+             "`pipe_close` (pipe + 2 closes), `socket_close` (AF_UNIX), `scm_rights_pass` "
+             "(a descriptor sent to the process itself over an AF_UNIX socketpair with "
+             "SCM_RIGHTS, received and closed: the receive path of the file quota), "
+             "`mmap_4k` and "
              "`mmap_1m_touch` (private anonymous, the latter writing every page), `brk` "
              "(one page up and down), `malloc_1m` (glibc, mmap threshold pinned at 128 KiB "
              "so each call maps and unmaps), `fork_exit_wait` (the children are untracked "
-             "by design), `getpgid_x2` (two getpgid() of an untracked sleeping process: the "
-             "kernel's pid lookup, the control for the next one, with no scaling target), "
-             "`register_deregister` (of that same process). The conditions with many "
+             "by design), `vfork_exit` (vfork, the child exits at once, waitpid), "
+             "`getpgid_x2` (two getpgid() of an untracked sleeping process: the "
+             "kernel's pid lookup, the control for `register_deregister`, with no scaling "
+             "target), `thread_create_exit` (pthread_create of a thread that returns at "
+             "once, pthread_join), "
+             "`register_deregister` (of that same sleeping process). The conditions with many "
              "other processes run the scaling workloads only (`BENCH_SCALING_WORKLOADS`).",
              "", "Plot: `scaling.png` (%s)." % backend, ""]
     summary = ["## Summary", "", "| kernel | baseline | targets met | missed |", "|---|---|---|---|"]

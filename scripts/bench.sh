@@ -30,10 +30,12 @@
 #   BENCH_KERNELS    "6.1/x86_64 6.12/x86_64 6.1/arm64" (the default)
 #   BENCH_ITERS      iterations per loop (100000)
 #   BENCH_REPS       reps per figure (3)
-#   BENCH_WORKLOADS  comma list, NAME or NAME:ITERATIONS (all; the two
-#                    heavy ones, 256 page faults or a whole process per
-#                    iteration, at mmap_1m_touch:1000,fork_exit_wait:5000;
-#                    at 100000 they would make a run hours longer)
+#   BENCH_WORKLOADS  comma list, NAME or NAME:ITERATIONS (all, as listed
+#                    in tests/bench/README.md; the four heavy ones, 256
+#                    page faults or a whole process or thread per
+#                    iteration, at mmap_1m_touch:1000,fork_exit_wait:5000,
+#                    vfork_exit:5000,thread_create_exit:5000; at 100000
+#                    they would make a run hours longer)
 #   BENCH_CONDITIONS comma list (untracked,untracked_armed,tracked,quota,
 #                    others1,others100,others1000,others10000,idle10000)
 #   BENCH_SCALING_WORKLOADS  the workloads of the conditions with many other
@@ -70,13 +72,13 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-all_workloads=open_close,dup_close,pipe_close,socket_close,mmap_4k,mmap_1m_touch:1000,brk,malloc_1m,fork_exit_wait:5000,getpgid_x2,register_deregister
+all_workloads=open_close,dup_close,pipe_close,socket_close,scm_rights_pass,mmap_4k,mmap_1m_touch:1000,brk,malloc_1m,fork_exit_wait:5000,vfork_exit:5000,getpgid_x2,thread_create_exit:5000,register_deregister
 kernels=${BENCH_KERNELS:-6.1/x86_64 6.12/x86_64 6.1/arm64}
 standin=${BENCH_STANDIN_BASELINE:-0}
 if [ "$smoke" = 1 ]; then
 	iters=${BENCH_ITERS:-200}
 	reps=${BENCH_REPS:-1}
-	workloads=${BENCH_WORKLOADS:-open_close,dup_close,pipe_close,socket_close,mmap_4k,mmap_1m_touch:10,brk,malloc_1m,fork_exit_wait:10,getpgid_x2,register_deregister}
+	workloads=${BENCH_WORKLOADS:-open_close,dup_close,pipe_close,socket_close,scm_rights_pass,mmap_4k,mmap_1m_touch:10,brk,malloc_1m,fork_exit_wait:10,vfork_exit:10,getpgid_x2,thread_create_exit:10,register_deregister}
 	scaling_workloads=${BENCH_SCALING_WORKLOADS:-all}
 	conditions=${BENCH_CONDITIONS:-untracked,untracked_armed,tracked,quota,others1,others10,idle10}
 	per_cond=${BENCH_BOOT_PER_CONDITION:-0}

@@ -3,10 +3,12 @@
 # resource tracker, its uapi headers and both helper modules:
 #   build/obj/SERIES-ARCH[-FLAVOUR]/{BOOT_IMAGE,usr/include,modules/*.ko}
 # The configuration is tinyconfig merged with config-fragments/test-base.config,
-# test-ARCH.config, restrack.config and test-SERIES.config where there is one.  FLAVOUR=debug adds the kernel's
-# kernel/configs/debug.config and test-debug.config (KASAN, lockdep,
-# kmemleak); FLAVOUR=bench adds bench.config (SLUB, -O2, no lock debugging:
-# the benchmarks' kernel) and FLAVOUR=baseline is the bench kernel without the
+# test-ARCH.config, restrack.config and test-SERIES.config where there is
+# one.  FLAVOUR=debug adds the kernel's kernel/configs/debug.config and
+# test-debug.config (KASAN, lockdep, kmemleak); FLAVOUR=kcsan adds
+# test-kcsan.config (the data-race detector, which excludes KASAN);
+# FLAVOUR=bench adds bench.config (SLUB, -O2, no lock debugging: the
+# benchmarks' kernel) and FLAVOUR=baseline is the bench kernel without the
 # tracker (the benchmarks' reference, from the same patched source and
 # config).
 set -euo pipefail
@@ -42,6 +44,8 @@ case $flavour in
 debug)
 	upstream=("$tree/kernel/configs/debug.config")
 	frags+=("$RESTRACK_ROOT/config-fragments/test-debug.config") ;;
+kcsan)
+	frags+=("$RESTRACK_ROOT/config-fragments/test-kcsan.config") ;;
 bench | baseline)
 	frags+=("$RESTRACK_ROOT/config-fragments/bench.config") ;;
 esac

@@ -19,7 +19,8 @@
 #
 # Prints one line per test and per kernel, then "N passed, N failed".
 # SERIES="6.1 6.12", ARCHES="x86_64 arm64", DEBUG_ARCHES="x86_64" (or "")
-# narrow the run; FUZZ_CALLS and STRESS_SECONDS size the debug runs.
+# narrow the run; FUZZ_CALLS and STRESS_SECONDS size the debug runs;
+# CHECK_KCSAN=1 (make check-full) adds the KCSAN kernel.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -224,6 +225,19 @@ for series in $series_list; do
 		fi
 	fi
 done
+
+# make check-full (CHECK_KCSAN=1): the data-race detector's kernel (6.12
+# x86_64, KCSAN) runs the escape suite and the stress test; any KCSAN
+# report fails the run.
+if [ "${CHECK_KCSAN:-0}" = 1 ]; then
+	p0=$passed f0=$failed s0=$skipped t0=$SECONDS
+	if build_kernel 6.12 x86_64 kcsan; then
+		run_guest 6.12 x86_64 kcsan plain restrack_escape
+		run_guest 6.12 x86_64 kcsan modules restrack_escape
+		run_guest 6.12 x86_64 kcsan modules restrack_stress -t "$stress_seconds"
+	fi
+	kernel_done "6.12/x86_64/kcsan" "$p0" "$f0" "$s0" "$t0"
+fi
 
 # A seconds-long run of the benchmark pipeline, so that make bench never rots.
 if BENCH_KERNELS="$(for s in $series_list; do for a in $arch_list; do echo "$s/$a"; done; done)" \

@@ -101,11 +101,11 @@ guest_cc() {
 }
 
 # Object directory of a test kernel: FLAVOUR test (the default), debug,
-# bench or baseline (bench without the tracker).
+# kcsan, bench or baseline (bench without the tracker).
 obj_dir() {
 	case ${3:-test} in
 	test) echo "$RESTRACK_ROOT/build/obj/$1-$2" ;;
-	debug | bench | baseline) echo "$RESTRACK_ROOT/build/obj/$1-$2-$3" ;;
-	*) die "unknown FLAVOUR '$3' (test, debug, bench or baseline)" ;;
+	debug | kcsan | bench | baseline) echo "$RESTRACK_ROOT/build/obj/$1-$2-$3" ;;
+	*) die "unknown FLAVOUR '$3' (test, debug, kcsan, bench or baseline)" ;;
 	esac
 }

@@ -16,6 +16,9 @@
  *   dup_close         dup+close
  *   pipe_close        pipe+close x2
  *   socket_close      socket(AF_UNIX, SOCK_STREAM)+close
+ *   scm_rights_pass   send a descriptor to ourselves over an AF_UNIX stream
+ *                     socketpair with SCM_RIGHTS, receive it, close the
+ *                     received one: the receive path of the file quota
  *   mmap_4k           4 KiB private anonymous mmap+munmap
  *   mmap_1m_touch     1 MiB private anonymous mmap, write to every page, munmap
  *   brk               brk up one page and back
@@ -25,8 +28,15 @@
  *                     would serve it from the brk heap after the first free
  *                     and make no system call at all)
  *   fork_exit_wait    fork, child _exit(0), waitpid
+ *   vfork_exit        vfork, child _exit(0), waitpid (the child shares
+ *                     our mm until it exits)
  *   getpgid_x2        two getpgid() of the untracked helper process: the
  *                     control for register_deregister (two pid lookups)
+ *   thread_create_exit  pthread_create of a thread that returns at once,
+ *                     pthread_join.  The first thread makes glibc
+ *                     multi-threaded for good (cancellable system calls,
+ *                     malloc and fork take their slower paths), so it runs
+ *                     after every workload those would change
  *   register_deregister  register+deregister of an untracked helper process
  *                     (on a kernel without the tracker: two ENOSYS calls)
  *
@@ -69,6 +79,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -110,6 +121,8 @@ static bool armed;
 static pid_t target_pid = -1;
 /* Scratch state of the workloads. */
 static int dup_fd = -1;
+/* scm_rights_pass: [0] sends dup_fd, [1] receives it. */
+static int scm_sv[2] = { -1, -1 };
 
 static long rt_register(pid_t pid)
 {
@@ -199,6 +212,51 @@ static int loop_socket_close(long n)
 	return 0;
 }
 
+/*
+ * Send dup_fd to ourselves and close what arrives: the receiving end's
+ * receive_fd(), where a file quota refuses descriptors with EMFILE.  The
+ * descriptor passed is a tmpfs file, not a socket, so that the unix
+ * sockets' garbage collector has nothing to count.
+ */
+static int loop_scm_rights_pass(long n)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+
+	for (long i = 0; i < n; i++) {
+		char byte = 0;
+		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+		struct msghdr msg = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf),
+		};
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		int fd;
+
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &dup_fd, sizeof(int));
+		if (sendmsg(scm_sv[0], &msg, 0) != 1)
+			return -1;
+		msg.msg_controllen = sizeof(cbuf.buf);
+		if (recvmsg(scm_sv[1], &msg, 0) != 1)
+			return -1;
+		cm = CMSG_FIRSTHDR(&msg);
+		if ((msg.msg_flags & MSG_CTRUNC) || !cm || cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int))) {
+			errno = EPROTO;
+			return -1;
+		}
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+		if (close(fd))
+			return -1;
+	}
+	return 0;
+}
+
 static int loop_mmap_4k(long n)
 {
 	for (long i = 0; i < n; i++) {
@@ -280,6 +338,58 @@ static int loop_fork_exit_wait(long n)
 	return 0;
 }
 
+/*
+ * One vfork, out of line: the loop's counter would live across vfork(),
+ * which returns twice (-Wclobbered).
+ */
+static __attribute__((noinline)) int vfork_exit_once(void)
+{
+	int status;
+	pid_t pid = vfork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(0);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		errno = ECHILD;
+		return -1;
+	}
+	return 0;
+}
+
+static int loop_vfork_exit(long n)
+{
+	for (long i = 0; i < n; i++) {
+		if (vfork_exit_once())
+			return -1;
+	}
+	return 0;
+}
+
+static void *thread_return(void *arg)
+{
+	return arg;
+}
+
+static int loop_thread_create_exit(long n)
+{
+	for (long i = 0; i < n; i++) {
+		pthread_t t;
+		int err = pthread_create(&t, NULL, thread_return, NULL);
+
+		if (!err)
+			err = pthread_join(t, NULL);
+		if (err) {
+			errno = err;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int loop_register_deregister(long n)
 {
 	for (long i = 0; i < n; i++) {
@@ -318,12 +428,20 @@ static const struct workload workloads[] = {
 	{ "dup_close", loop_dup_close },
 	{ "pipe_close", loop_pipe_close },
 	{ "socket_close", loop_socket_close },
+	{ "scm_rights_pass", loop_scm_rights_pass },
 	{ "mmap_4k", loop_mmap_4k },
 	{ "mmap_1m_touch", loop_mmap_1m_touch },
 	{ "brk", loop_brk },
 	{ "malloc_1m", loop_malloc_1m },
 	{ "fork_exit_wait", loop_fork_exit_wait },
+	{ "vfork_exit", loop_vfork_exit },
 	{ "getpgid_x2", loop_getpgid_x2 },
+	/*
+	 * After every workload whose user-space path the first thread would
+	 * change (glibc stays multi-threaded once a thread was made), so that
+	 * they measure alike in every boot.
+	 */
+	{ "thread_create_exit", loop_thread_create_exit },
 	/* Last: in "untracked" its first call turns the static key on. */
 	{ "register_deregister", loop_register_deregister },
 };
@@ -875,6 +993,10 @@ static int setup_workloads(void)
 		return -1;
 	}
 	dup_fd = fd;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, scm_sv)) {
+		fail("socketpair");
+		return -1;
+	}
 	if (group_start(&target, 1)) {
 		fail("fork(target)");
 		return -1;
@@ -1114,6 +1236,8 @@ int main(int argc, char **argv)
 		run_condition(ci);
 	summary();
 	group_stop(&target);
+	close(scm_sv[0]);
+	close(scm_sv[1]);
 	close(dup_fd);
 	unlink(TMPFILE);
 	printf("BENCH-DONE status=%s\n", failed ? "failed" : "ok");

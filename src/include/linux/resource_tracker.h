@@ -99,13 +99,13 @@ static __always_inline bool restrack_heap_may_grow(struct mm_struct *mm,
 }
 
 /*
- * Is @files charged to a tracked process?  A plain read, which the compiler
+ * Is @files charged to a tracked process?  One load, which the compiler
  * folds into a compare: a table is charged under restrack_lock before the
  * process it is charged to can have a quota (see restrack_register()).
  */
 static __always_inline bool restrack_files_charged(struct files_struct *files)
 {
-	return data_race(READ_ONCE(files->restrack_links.first));
+	return READ_ONCE(files->restrack_links.first);
 }
 
 /**

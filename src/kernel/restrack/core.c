@@ -350,7 +350,7 @@ static bool restrack_files_used_locked(struct task_struct *task,
 
 	rcu_read_lock();
 	for_each_thread(task, t) {
-		if (data_race(READ_ONCE(t->files)) == files) {
+		if (READ_ONCE(t->files) == files) {
 			used = true;
 			break;
 		}
