@@ -179,7 +179,9 @@ static void restrack_kill_mm_users(struct mm_struct *mm)
  * may_expand_vm() found that @npages more would take @mm over the lowest
  * quota charged to it.  The caller holds mmap_lock for writing, as every
  * one that changes data_vm does, so the figure is final: mremap()'s moment
- * of counting a moving mapping twice is under the same lock.
+ * of counting a moving mapping twice is under the same lock.  Rare (the
+ * growth is refused), so the records are read under restrack_lock, where
+ * an exec cannot be moving one of them to another mm.
  */
 bool __restrack_heap_over(struct mm_struct *mm, unsigned long npages)
 {
@@ -187,15 +189,16 @@ bool __restrack_heap_over(struct mm_struct *mm, unsigned long npages)
 	struct restrack_entry *e;
 	bool over = false;
 
+	spin_lock(&restrack_lock);
 	rcu_read_lock();
-	hlist_for_each_entry_rcu(e, &mm->restrack_entries, mm_node) {
-		/* A record moved by an exec meanwhile is not ours. */
-		if (READ_ONCE(e->mm) != mm || want <= READ_ONCE(e->heap_pages))
+	hlist_for_each_entry(e, &mm->restrack_entries, mm_node) {
+		if (want <= e->heap_pages)
 			continue;
 		over = true;
 		restrack_kill_entry(e, true, want << PAGE_SHIFT);
 	}
 	rcu_read_unlock();
+	spin_unlock(&restrack_lock);
 	if (over)
 		restrack_kill_mm_users(mm);
 	return !over;
