@@ -19,7 +19,7 @@ help:
 	@echo '  make check-full            make check, plus the KCSAN kernel (escape suite and'
 	@echo '                             stress), then make repro: what CI leaves out for time'
 	@echo '  make deps                  install the build and test dependencies (apt)'
-	@echo '  make kernel KVER= ARCH= [FLAVOUR=test|debug|bench|baseline]'
+	@echo '  make kernel KVER= ARCH= [FLAVOUR=test|debug|kcsan|bench|baseline]'
 	@echo '                             build one test kernel and its modules into build/obj/'
 	@echo '  make kernels               build all four test kernels'
 	@echo '  make vm-run KVER= ARCH= PROG=static-binary [MODULES=1]'
