@@ -47,6 +47,14 @@ struct restrack_status {
 	char comm[TASK_COMM_LEN];
 };
 
+/*
+ * What alloc_fd() and do_dup2() return, under their file_lock, instead of
+ * adding a descriptor that would take a process over its file quota: a
+ * value they return for nothing else.  Their callers turn it into -EMFILE
+ * (restrack_fd_made(), restrack_fd_received()).
+ */
+#define RESTRACK_FILES_FULL	(-EDQUOT)
+
 #ifdef CONFIG_RESOURCE_TRACKER
 
 bool __restrack_heap_over(struct mm_struct *mm, unsigned long npages);
@@ -160,14 +168,6 @@ static inline void restrack_fork(struct task_struct *p,
 	if (unlikely((clone_flags & (CLONE_THREAD | CLONE_FILES)) == CLONE_THREAD))
 		__restrack_files_installed(p, NULL);
 }
-
-/*
- * What alloc_fd() and do_dup2() return, under their file_lock, instead of
- * adding a descriptor that would take a process over its file quota: a
- * value they return for nothing else.  Their callers turn it into -EMFILE
- * (restrack_fd_made(), restrack_fd_received()).
- */
-#define RESTRACK_FILES_FULL	(-EDQUOT)
 
 /**
  * restrack_files_full - would one more descriptor cross a file quota?
