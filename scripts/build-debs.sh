@@ -34,7 +34,7 @@ case $flavour in generic | virt) ;; *) die "FLAVOUR must be generic or virt, not
 debarch=$(case $arch in x86_64) echo amd64 ;; arm64) echo arm64 ;; esac)
 
 pkgs=(build-essential bc bison flex libssl-dev libelf-dev cpio kmod rsync xz-utils
-	dpkg-dev debhelper dh-dkms apt-utils lintian "linux-source-$kver")
+	ccache dpkg-dev debhelper dh-dkms apt-utils lintian "linux-source-$kver")
 [ -n "$(cross_compile "$arch")" ] && pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 [ "$flavour" = generic ] && pkgs+=("linux-config-$kver")
 [ "${DEBUG:-0}" = 1 ] && pkgs+=(dwarves)
@@ -71,7 +71,7 @@ export KDEB_PKGVERSION
 
 kmake() {
 	make -s -C "$tree" O="$obj" ARCH="$(karch "$arch")" \
-		CROSS_COMPILE="$(cross_compile "$arch")" LOCALVERSION="$localversion" "$@"
+		CROSS_COMPILE="$(cross_compile "$arch")" CC="$(kernel_cc "$arch")" LOCALVERSION="$localversion" "$@"
 }
 
 # --- configuration -----------------------------------------------------------

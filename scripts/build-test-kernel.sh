@@ -29,7 +29,7 @@ mkdir -p "$obj"
 
 kmake() {
 	make -s -C "$tree" O="$obj" ARCH="$(karch "$arch")" \
-		CROSS_COMPILE="$(cross_compile "$arch")" "$@"
+		CROSS_COMPILE="$(cross_compile "$arch")" CC="$(kernel_cc "$arch")" "$@"
 }
 
 frags=("$RESTRACK_ROOT/config-fragments/test-base.config"

@@ -93,6 +93,22 @@ cross_compile() {
 }
 boot_image() { case $1 in x86_64) echo arch/x86/boot/bzImage ;; arm64) echo arch/arm64/boot/Image ;; esac; }
 
+# The compiler of kernel builds: through ccache (Debian's) unless
+# RESTRACK_CCACHE=0.  The cache lives outside the checkout (CCACHE_DIR,
+# ccache's default ~/.cache/ccache) and hashes paths relative to the
+# checkout, so that a clean clone elsewhere (CI) reuses what a session
+# built from the same sources and config.
+kernel_cc() { # arch
+	local cc
+	cc="$(cross_compile "$1")gcc"
+	if [ "${RESTRACK_CCACHE:-1}" != 0 ] && command -v ccache >/dev/null; then
+		cc="ccache $cc"
+	fi
+	echo "$cc"
+}
+export CCACHE_BASEDIR=$RESTRACK_ROOT CCACHE_NOHASHDIR=true
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-25G}
+
 # C compiler for static guest programs of an arch.
 guest_cc() {
 	local cross

@@ -878,6 +878,143 @@ TEST(files_threads_with_unshared_tables_all_count)
 }
 
 /*
+ * Two threads, each with a table of its own, receive RACE_FDS descriptors
+ * each at the same moment when the process has room for RACE_FDS: between
+ * them they get exactly that many, the rest is dropped (MSG_CTRUNC), and
+ * the figure never passes the quota.  The checks run under two file_locks;
+ * without serialisation both would find room for the last one.
+ */
+#define RACE_ROUNDS	1000
+#define RACE_MS		8000L
+#define RACE_FDS	64
+
+struct table_race {
+	long go, done, checked, closed, stop;
+	long one, none, both, over, rounds, err;
+	int sv[2][2];
+};
+
+struct table_racer {
+	struct table_race *r;
+	int idx;
+};
+
+static void *table_racer(void *arg)
+{
+	struct table_racer *t = arg;
+	struct table_race *r = t->r;
+	int fds[RACE_FDS], n = 0, flags, i;
+	long round;
+
+	if (syscall(SYS_unshare, CLONE_FILES)) {
+		STORE(&r->err, (long)errno);
+		return NULL;
+	}
+	INC(&r->done);
+	for (round = 1; ; round++) {
+		while (LOAD(&r->go) < round) {
+			if (LOAD(&r->stop))
+				return NULL;
+			sched_yield();
+		}
+		if (recv_fds(r->sv[t->idx][0], fds, RACE_FDS, &n, &flags) != 1)
+			STORE(&r->err, (long)errno);
+		INC(&r->done);
+		while (LOAD(&r->checked) < round)
+			sched_yield();
+		for (i = 0; i < n; i++)
+			close(fds[i]);
+		INC(&r->closed);
+	}
+	return NULL;
+}
+
+static void table_race_child(struct table_race *r)
+{
+	struct table_racer t[2] = { { r, 0 }, { r, 1 } };
+	struct per_proc_resource st;
+	pthread_t th[2];
+	long round, t0, base, quota;
+	int i, nullfd, before, fds[RACE_FDS];
+
+	close_fds_range(3, ~0U);
+	for (i = 0; i < 2; i++)
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, r->sv[i]))
+			_exit(2);
+	nullfd = open("/dev/null", O_RDONLY);
+	if (nullfd < 0 || rt_register(getpid()))
+		_exit(3);
+	for (i = 0; i < RACE_FDS; i++)
+		fds[i] = nullfd;
+	for (i = 0; i < 2; i++)
+		if (pthread_create(&th[i], NULL, table_racer, &t[i]))
+			_exit(4);
+	if (!WAIT_UNTIL(LOAD(&r->done) >= 2, 5000))
+		_exit(5);
+	memset(&st, 0, sizeof(st));
+	if (rt_fetch(&st, getpid()))
+		_exit(6);
+	base = (long)st.openfile_count;
+	quota = base + RACE_FDS;
+	if (rt_cap(getpid(), -1, quota))
+		_exit(7);
+	t0 = now_ms();
+	for (round = 1; round <= RACE_ROUNDS && now_ms() - t0 < RACE_MS; round++) {
+		for (i = 0; i < 2; i++)
+			if (send_fds(r->sv[i][1], fds, RACE_FDS))
+				_exit(8);
+		before = LOAD(&r->done);
+		STORE(&r->go, round);
+		/* Asleep, so that the two racers have a CPU each. */
+		while (LOAD(&r->done) < before + 2)
+			usleep(100);
+		memset(&st, 0, sizeof(st));
+		if (rt_fetch(&st, getpid()))
+			_exit(9);
+		if ((long)st.openfile_count > quota)
+			INC(&r->over);
+		if ((long)st.openfile_count == quota)
+			INC(&r->one);
+		else if ((long)st.openfile_count == base)
+			INC(&r->none);
+		else
+			INC(&r->both);
+		STORE(&r->rounds, round);
+		STORE(&r->checked, round);
+		while (LOAD(&r->closed) < 2 * round)
+			usleep(100);
+	}
+	STORE(&r->stop, 1);
+	_exit(0);
+}
+
+TEST(files_two_tables_receive_race_never_passes_quota)
+{
+	struct table_race *r;
+	int status;
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	r = mmap(NULL, sizeof(*r), RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, r);
+	memset(r, 0, sizeof(*r));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		table_race_child(r);
+	status = wait_timeout(pid, RACE_MS + 10000);
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status %#x", status);
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	TH_LOG("%ld rounds: %ld at the quota, %ld at the start, %ld else, %ld over it (errno %ld)",
+	       r->rounds, r->one, r->none, r->both, r->over, r->err);
+	EXPECT_LT(100, r->rounds);
+	EXPECT_EQ(0, r->over);
+	EXPECT_EQ(0, r->both);
+	EXPECT_EQ(r->rounds, r->one);
+	munmap(r, sizeof(*r));
+}
+
+/*
  * A table shared through clone(CLONE_VM | CLONE_FILES) with an untracked
  * child counts for the tracked parent: the child opens 40 files past the
  * parent's 32-file quota; both die, the figure never passes 32.

@@ -59,6 +59,7 @@ struct restrack_status {
 
 bool __restrack_heap_over(struct mm_struct *mm, unsigned long npages);
 bool __restrack_files_full(struct files_struct *files);
+void __restrack_fd_added(struct files_struct *files);
 int __restrack_files_refused(void);
 void __restrack_files_free(struct files_struct *files);
 void __restrack_files_installed(struct task_struct *tsk,
@@ -123,6 +124,7 @@ static __always_inline bool restrack_files_charged(struct files_struct *files)
 static inline void restrack_files_new(struct files_struct *files)
 {
 	INIT_HLIST_HEAD(&files->restrack_links);
+	files->restrack_serial = false;
 }
 
 /**
@@ -175,12 +177,27 @@ static inline void restrack_fork(struct task_struct *p,
  *
  * Called before a descriptor is added, so that no process ever holds more
  * than its quota.  The test is one load of @files->restrack_links, which
- * is not empty on every table charged to a tracked process.
+ * is not empty on every table charged to a tracked process.  When it
+ * returns false, the caller adds the descriptor under the same file_lock
+ * and then calls restrack_fd_added().
  */
 static __always_inline bool restrack_files_full(struct files_struct *files)
 {
 	return unlikely(restrack_files_charged(files)) &&
 	       __restrack_files_full(files);
+}
+
+/**
+ * restrack_fd_added - a descriptor has been added after restrack_files_full()
+ * @files: current's file table, its file_lock still held
+ *
+ * Ends what the check began for a process charged with several tables,
+ * whose checks are serialised from the check to the addition.
+ */
+static __always_inline void restrack_fd_added(struct files_struct *files)
+{
+	if (unlikely(files->restrack_serial))
+		__restrack_fd_added(files);
 }
 
 /**
@@ -254,6 +271,8 @@ static inline bool restrack_files_full(struct files_struct *files)
 {
 	return false;
 }
+
+static inline void restrack_fd_added(struct files_struct *files) { }
 
 static inline int restrack_fd_made(int ret)
 {

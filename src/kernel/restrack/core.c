@@ -45,6 +45,15 @@
  */
 static DEFINE_SPINLOCK(restrack_lock);
 static LIST_HEAD(restrack_list);
+
+/*
+ * Serialises the descriptor checks of processes charged with several file
+ * tables, each from its check to the addition of the descriptor: two
+ * threads adding to two tables under two file_locks would otherwise both
+ * find room for the last one.  Taken inside a file_lock and inside
+ * restrack_lock; rare, as a process with tables of its threads' own is.
+ */
+static DEFINE_SPINLOCK(restrack_files_lock);
 static u64 restrack_seq;
 
 static struct restrack_entry *restrack_entry_locked(struct signal_struct *sig)
@@ -409,14 +418,60 @@ static bool restrack_files_check(struct files_struct *files,
 	return full;
 }
 
+/* Is @files charged to a process that is charged with other tables too? */
+static bool restrack_files_several(struct files_struct *files)
+{
+	struct restrack_link *l;
+
+	hlist_for_each_entry_rcu(l, &files->restrack_links, files_node) {
+		if (READ_ONCE(l->e->nr_tables) > 1)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Under @files->file_lock.  When the descriptor is to be added, a process
+ * with several tables keeps restrack_files_lock until restrack_fd_added().
+ */
 bool __restrack_files_full(struct files_struct *files)
 {
 	bool full;
 
 	rcu_read_lock();
+	if (restrack_files_several(files)) {
+		spin_lock(&restrack_files_lock);
+		files->restrack_serial = true;
+	}
 	full = restrack_files_check(files, NULL);
+	if (full && files->restrack_serial)
+		__restrack_fd_added(files);
 	rcu_read_unlock();
 	return full;
+}
+
+void __restrack_fd_added(struct files_struct *files)
+{
+	files->restrack_serial = false;
+	spin_unlock(&restrack_files_lock);
+}
+
+/*
+ * Wait for the descriptor checks on @e's tables but @files that did not
+ * take restrack_files_lock: @e is charged with @files from now on, so
+ * that later checks take it.  Under restrack_lock.
+ */
+static void restrack_files_settle_locked(struct restrack_entry *e,
+					 struct files_struct *files)
+{
+	struct restrack_link *l;
+
+	list_for_each_entry(l, &e->links, e_node) {
+		if (l->files == files)
+			continue;
+		spin_lock(&l->files->file_lock);
+		spin_unlock(&l->files->file_lock);
+	}
 }
 
 /*
@@ -452,7 +507,7 @@ void __restrack_files_installed(struct task_struct *tsk,
 				struct files_struct *old)
 {
 	struct restrack_link *l, *spare = restrack_link_alloc();
-	struct files_struct *files;
+	struct files_struct *files = NULL;
 	struct restrack_entry *e;
 	unsigned long n = 0;
 	bool over = false;
@@ -461,25 +516,27 @@ void __restrack_files_installed(struct task_struct *tsk,
 	e = restrack_entry_locked(tsk->signal);
 	if (!e)
 		goto out;
+	/* @old is uncharged first when no thread uses it any more. */
 	l = old ? restrack_link_find_locked(e, old) : NULL;
-	if (l && restrack_files_used_locked(tsk, old))
-		l = NULL;
+	if (l && !restrack_files_used_locked(tsk, old))
+		restrack_files_unlink_locked(l);
 	task_lock(tsk);
-	files = tsk->files;
-	if (files && !restrack_link_find_locked(e, files)) {
-		if (e->file_quota >= 0) {
-			n = restrack_files_held_locked(e) +
-			    restrack_fd_count(files) -
-			    (l ? restrack_fd_count(old) : 0);
-			over = n > e->file_quota;
-		}
+	if (tsk->files && !restrack_link_find_locked(e, tsk->files)) {
+		files = tsk->files;
 		/* Without memory for the link, the process may not go on. */
-		if (!over && !restrack_files_link_locked(e, files, &spare))
-			over = true;
+		over = !restrack_files_link_locked(e, files, &spare);
 	}
 	task_unlock(tsk);
-	if (l && !over)
-		restrack_files_unlink_locked(l);
+	if (files && !over && e->file_quota >= 0) {
+		/* Nothing but @tsk adds to @files yet. */
+		restrack_files_settle_locked(e, files);
+		spin_lock(&restrack_files_lock);
+		n = restrack_files_held_locked(e);
+		spin_unlock(&restrack_files_lock);
+		over = n > e->file_quota;
+		if (over)
+			restrack_files_unlink_locked(restrack_link_find_locked(e, files));
+	}
 out:
 	/* The record outlives the lock for as long as the RCU section. */
 	rcu_read_lock();
