@@ -66,7 +66,7 @@
 #define NR_VICTIMS	4	/* the last one receives SCM_RIGHTS floods */
 #define SCM_VICTIM	(NR_VICTIMS - 1)
 #define CHUNK		2000
-#define GUARD_ROOM	24	/* the guarded receiver's quota: usage + 24 */
+#define GUARD_ROOM	24	/* guarded receiver's quota: usage + 24 */
 #define PAIR_STACK	(64 * 1024)
 
 /* vm[]: clone(CLONE_VM) parent and child, vfork parent and child. */
@@ -79,7 +79,7 @@ struct fuzz_shared {
 	pid_t zombie;
 	pid_t reaped;
 	pid_t vm[NR_VM];
-	pid_t nsinit;		/* a pid namespace's init, by its global pid */
+	pid_t nsinit;		/* a pid namespace's init, global pid */
 	long guard_ready;
 	long stop;
 	/* How often each route's invariant was checked. */
@@ -99,7 +99,7 @@ static uint64_t rng;
  */
 static int vm_pidfd[NR_VM] = { -1, -1, -1, -1 };
 static int nsinit_pidfd = -1;
-static int scm_tx[2] = { -1, -1 };	/* the guarded and the victim receiver */
+static int scm_tx[2] = { -1, -1 };	/* guarded and victim receivers */
 static int scm_payload = -1;
 static pid_t pair_holder[2], nsinit_holder, guard_pid;
 /* The worker's: it is pid 1 of a pid namespace of its own. */
@@ -292,9 +292,11 @@ static void vm_pair_call(void)
 		return;
 	if (next() % 2) {
 		ra = rt_register(parent);
-		CHECK("register", ra, parent, 0, 0, ESRCH, EPERM, EEXIST, ENOMEM);
+		CHECK("register", ra, parent, 0, 0, ESRCH, EPERM, EEXIST,
+		      ENOMEM);
 		rb = rt_register(child);
-		CHECK("register", rb, child, 0, 0, ESRCH, EPERM, EEXIST, ENOMEM);
+		CHECK("register", rb, child, 0, 0, ESRCH, EPERM, EEXIST,
+		      ENOMEM);
 	}
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
@@ -396,8 +398,8 @@ static void *unshare_thread(void *arg)
 		r = syscall(__NR_close_range, ~0U, ~0U, CLOSE_RANGE_UNSHARE);
 	else
 		r = unshare(CLONE_FILES);
-	CHECK(u->how ? "close_range(CLOSE_RANGE_UNSHARE)" : "unshare(CLONE_FILES)",
-	      r, u->base, 0, 0, ENOMEM);
+	CHECK(u->how ? "close_range(CLOSE_RANGE_UNSHARE)" :
+		       "unshare(CLONE_FILES)", r, u->base, 0, 0, ENOMEM);
 	for (i = 0; i < u->nopen; i++) {
 		fds[n] = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fds[n] >= 0)
@@ -750,6 +752,7 @@ static void guarded_receiver(int sock)
 static void replace_dead(void)
 {
 	int status, v, pair;
+	pid_t h;
 
 	for (v = 0; v < NR_VICTIMS; v++) {
 		if (waitpid(sh->victims[v], &status, WNOHANG) != sh->victims[v])
@@ -761,8 +764,8 @@ static void replace_dead(void)
 			sh->victims[v] = spawn_sleeper();
 	}
 	for (pair = 0; pair < 2; pair++) {
-		if (pair_holder[pair] > 0 &&
-		    waitpid(pair_holder[pair], &status, WNOHANG) != pair_holder[pair])
+		h = pair_holder[pair];
+		if (h > 0 && waitpid(h, &status, WNOHANG) != h)
 			continue;
 		spawn_pair(pair);
 	}
@@ -841,7 +844,8 @@ int main(int argc, char **argv)
 		kill(guard_pid, SIGKILL);
 		wait_child(guard_pid);
 	}
-	if (scm_payload < 0 || guard_pid < 0 || !wait_set_long(&sh->guard_ready))
+	if (scm_payload < 0 || guard_pid < 0 ||
+	    !wait_set_long(&sh->guard_ready))
 		printf("fuzz: the guarded receiver did not start\n");
 	for (i = 0; i < NR_VICTIMS - 1; i++)
 		sh->victims[i] = spawn_sleeper();
@@ -913,9 +917,11 @@ int main(int argc, char **argv)
 		;
 	printf("fuzz: %ld calls, %d worker restarts after self-inflicted quota kills\n",
 	       sh->calls, restarts);
-	printf("fuzz: routes: %ld CLONE_VM/vfork pair checks, %ld init checks, %ld SCM_RIGHTS messages sent, %ld received by the guarded receiver (%ld truncated), %ld unshared-table checks, %ld CLONE_FILES child checks\n",
-	       sh->pair_checks, sh->init_calls, sh->scm_sent, sh->guard_msgs,
-	       sh->guard_truncs, sh->unshare_checks, sh->clone_files_checks);
+	printf("fuzz: routes: %ld CLONE_VM/vfork pair checks, %ld init checks, %ld unshared-table checks, %ld CLONE_FILES child checks\n",
+	       sh->pair_checks, sh->init_calls, sh->unshare_checks,
+	       sh->clone_files_checks);
+	printf("fuzz: SCM_RIGHTS: %ld messages sent, %ld received by the guarded receiver, %ld of them truncated\n",
+	       sh->scm_sent, sh->guard_msgs, sh->guard_truncs);
 	printf("fuzz: %ld calls, %ld violations\n", sh->calls, sh->violations);
 	return sh->violations ? 1 : 0;
 }

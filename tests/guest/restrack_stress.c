@@ -64,12 +64,13 @@
 #define PID_MAX		360
 #define RW		(PROT_READ | PROT_WRITE)
 #define CLONE_STACK	(256 * 1024)
-#define VM_CHUNK	(256 * 1024)	/* honest clone children map 16 of these */
-#define GREEDY_ROOM_MB	8		/* greedy heap quota: usage + 8 MiB */
+#define VM_CHUNK	(256 * 1024)	/* an honest clone child maps 16 */
+#define GREEDY_ROOM_MB	8		/* greedy: heap usage + 8 MiB */
 #define UNSHARE_QUOTA	32		/* greedy-unshare's file quota */
 #define SCM_ROOM	16		/* scm-receiver's quota: usage + 16 */
 #define SCM_MSGS	120
 #define SCM_TIMEOUT_S	5
+#define SCM_HELD	(2 * RT_SCM_MAX)	/* most ever held */
 
 enum kind {
 	HONEST, HONEST_THREADS, CHURN, HONEST_CLONE_VM, PIDNS_INIT,
@@ -78,6 +79,7 @@ enum kind {
 	GREEDY_VFORK, GREEDY_UNSHARE,
 	NR_KINDS
 };
+
 /* Honest jobs end with status 0; the managers work on the first ones. */
 #define IS_HONEST(k) ((k) <= SCM_RECEIVER)
 #define IS_MANAGED(k) ((k) <= PIDNS_INIT)
@@ -277,7 +279,7 @@ static int vm_honest_child(void *arg)
 			job_bad("honest clone child: mmap %ld: errno %ld", i,
 				errno);
 		else
-			*(volatile char *)m[i] = 1;
+			*(char *)m[i] = 1;
 	}
 	if (rt_fetch(&st, v->parent)) {
 		if (errno != ENOENT)	/* a manager may deregister */
@@ -478,7 +480,7 @@ static void *scm_rx_thread(void *arg)
 {
 	struct scm_rx *r = arg;
 	struct per_proc_resource st;
-	int fds[RT_SCM_MAX], held[2 * RT_SCM_MAX];
+	int fds[RT_SCM_MAX], held[SCM_HELD];
 	int nheld = 0, n, flags, k, i, j;
 	long before = 0, want;
 	pid_t self = getpid();
@@ -487,7 +489,8 @@ static void *scm_rx_thread(void *arg)
 	if (!r->exact && r->first) {
 		/* This thread receives into a table of its own. */
 		if (unshare(CLONE_FILES))
-			job_bad("scm receiver: unshare: errno %ld%ld", errno, 0);
+			job_bad("scm receiver: unshare: errno %ld%ld", errno,
+				0);
 		__atomic_store_n(&r->ready, 1L, __ATOMIC_SEQ_CST);
 		while (!__atomic_load_n(r->go, __ATOMIC_SEQ_CST))
 			sched_yield();
@@ -529,7 +532,7 @@ static void *scm_rx_thread(void *arg)
 				n, want);
 		/* Keep them, to fill up, until at the quota or now and then. */
 		for (j = 0; j < n; j++) {
-			if (nheld < (int)(sizeof(held) / sizeof(held[0])))
+			if (nheld < SCM_HELD)
 				held[nheld++] = fds[j];
 			else
 				close(fds[j]);
@@ -663,7 +666,7 @@ static void pidns_job(void)
 	pid_t init;
 
 	if (unshare(CLONE_NEWPID)) {
-		if (errno == EINVAL || errno == ENOSYS)	/* no CONFIG_PID_NS */
+		if (errno == EINVAL)	/* no CONFIG_PID_NS */
 			_exit(0);
 		_exit(45);
 	}
@@ -711,7 +714,8 @@ static void job_main(enum kind kind)
 	case HONEST_THREADS:
 	case HONEST_CLONE_VM:
 		/* The clone children's stack, mapped before the quota. */
-		stack = kind == HONEST_CLONE_VM ? map_anon(CLONE_STACK, RW) : NULL;
+		stack = kind == HONEST_CLONE_VM ? map_anon(CLONE_STACK, RW) :
+						  NULL;
 		if (kind == HONEST_CLONE_VM && !stack)
 			_exit(12);
 		/* A manager may deregister us in between: register again. */
@@ -742,7 +746,8 @@ static void job_main(enum kind kind)
 		greedy_unshare();
 		_exit(0);
 	case GREEDY_HEAP:
-		syscall(__NR_resource_cap, self, heap_room(GREEDY_ROOM_MB), -1L);
+		syscall(__NR_resource_cap, self, heap_room(GREEDY_ROOM_MB),
+			-1L);
 		for (i = 0; i < 64; i++)
 			mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
