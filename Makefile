@@ -1,7 +1,8 @@
 # restrack: per-process heap and open-file quotas for Linux 6.1 and 6.12.
 # 'make help' lists the targets.
 
-KVER ?= 6.1
+# The host's own series: 6.1 on Debian 12, 6.12 on Debian 13.
+KVER ?= $(shell bash -c '. scripts/lib.sh && host_series')
 ARCH ?= $(shell uname -m | sed -e 's/aarch64/arm64/')
 SERIES ?= 6.1 6.12
 ARCHES ?= x86_64 arm64

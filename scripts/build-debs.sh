@@ -11,7 +11,8 @@
 #  - out/repo: all of them as an apt repository (Packages, Release) for
 #    `deb [trusted=yes] file:/path/to/out/repo ./`.
 #
-# Variables: KVER=6.1|6.12, ARCH=x86_64|arm64 (default: this machine),
+# Variables: KVER=6.1|6.12 (default: the host's series, 6.1 on Debian 12,
+# 6.12 on Debian 13), ARCH=x86_64|arm64, or amd64|aarch64 (default: this machine),
 # FLAVOUR=generic|virt, KSRC=tree or tarball, LOCALMODCONFIG=1, DEBUG=1.
 # FLAVOUR=generic starts from /boot/config-$(uname -r) when it exists, else
 # from Debian's own config (linux-config-KVER); FLAVOUR=virt from tinyconfig
@@ -25,18 +26,31 @@ set -euo pipefail
 # "Entering directory" into what mkdebian reads as the kernel version.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
-kver=${KVER:-6.1}
-arch=${ARCH:-$(uname -m | sed 's/aarch64/arm64/')}
+kver=${KVER:-$(host_series)}
+arch=$(canon_arch "${ARCH:-$(uname -m)}")
 flavour=${FLAVOUR:-generic}
 check_series "$kver"
 check_arch "$arch"
 case $flavour in generic | virt) ;; *) die "FLAVOUR must be generic or virt, not '$flavour'" ;; esac
 debarch=$(case $arch in x86_64) echo amd64 ;; arm64) echo arm64 ;; esac)
+# A kernel source given by path is checked before anything is installed.
+if [ -n "${KSRC:-}" ]; then
+	[ -e "$KSRC" ] || die "KSRC '$KSRC' does not exist: give a Linux $kver tree or tarball, or leave KSRC unset for Debian's linux-source-$kver"
+	if [ -d "$KSRC" ] && { [ ! -f "$KSRC/Makefile" ] || [ ! -d "$KSRC/kernel" ]; }; then
+		die "KSRC '$KSRC' is not a kernel tree (no Makefile and kernel/ at its top)"
+	fi
+fi
 
 pkgs=(build-essential bc bison flex libssl-dev libelf-dev cpio kmod rsync xz-utils
-	ccache dpkg-dev debhelper dh-dkms apt-utils lintian "linux-source-$kver")
+	ccache dpkg-dev debhelper dh-dkms apt-utils lintian)
+# A series' source package only when it is the source, its config package
+# only when the generic flavour starts from Debian's config.
+[ -n "${KSRC:-}" ] || pkgs+=("linux-source-$kver")
 [ -n "$(cross_compile "$arch")" ] && pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
-[ "$flavour" = generic ] && pkgs+=("linux-config-$kver")
+if [ "$flavour" = generic ] &&
+	{ [ ! -f "/boot/config-$(uname -r)" ] || [ "$(canon_arch "$(uname -m)")" != "$arch" ]; }; then
+	pkgs+=("linux-config-$kver")
+fi
 [ "${DEBUG:-0}" = 1 ] && pkgs+=(dwarves)
 need_pkgs "${pkgs[@]}"
 

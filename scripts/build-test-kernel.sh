@@ -15,7 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# -eq 2 ] || { echo "usage: ${0##*/} SERIES ARCH" >&2; exit 2; }
-series=$1 arch=$2
+series=$1 arch=$(canon_arch "$2")
 check_series "$series"
 check_arch "$arch"
 flavour=${FLAVOUR:-test}

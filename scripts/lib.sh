@@ -36,10 +36,28 @@ check_series() {
 	esac
 }
 
+# The series a host's own release ships: 6.1 on Debian 12, 6.12 on
+# Debian 13 and on anything else.
+host_series() {
+	local id
+	id=$(sed -n 's/^VERSION_ID="\{0,1\}\([0-9]*\).*/\1/p' /etc/os-release 2>/dev/null || true)
+	if [ "$id" = 12 ]; then echo 6.1; else echo 6.12; fi
+}
+
+# An architecture by the kernel's, Debian's or uname's name (x86_64, amd64;
+# arm64, aarch64), as the scripts name it: x86_64 or arm64.
+canon_arch() {
+	case $1 in
+	amd64 | x86_64) echo x86_64 ;;
+	arm64 | aarch64) echo arm64 ;;
+	*) echo "$1" ;;
+	esac
+}
+
 check_arch() {
 	case " $ARCHES_SUPPORTED " in
 	*" $1 "*) ;;
-	*) die "unsupported architecture '$1' (supported: $ARCHES_SUPPORTED)" ;;
+	*) die "unsupported architecture '$1' (supported: $ARCHES_SUPPORTED, or Debian's amd64, arm64)" ;;
 	esac
 }
 

@@ -9,8 +9,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kver=${KVER:-6.1}
-arch=${ARCH:-x86_64}
+kver=${KVER:-$(host_series)}
+arch=$(canon_arch "${ARCH:-x86_64}")
 flavour=${FLAVOUR:-virt}
 check_series "$kver"
 check_arch "$arch"
