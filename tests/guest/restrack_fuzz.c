@@ -558,31 +558,27 @@ static void pidfd_kill(int *pidfd)
 	*pidfd = -1;
 }
 
-/* Wait (at most 5 s) until *p is set. */
+/* Wait (at most 5 s) until *_p is set; true when it is positive. */
+#define WAIT_SET(_p) ({ \
+	int __i; \
+	for (__i = 0; __i < 6000 && !__atomic_load_n((_p), __ATOMIC_SEQ_CST); \
+	     __i++) { \
+		if (__i < 1000) \
+			sched_yield(); \
+		else \
+			usleep(1000); \
+	} \
+	__atomic_load_n((_p), __ATOMIC_SEQ_CST) > 0; \
+})
+
 static bool wait_set_long(long *p)
 {
-	int i;
-
-	for (i = 0; i < 6000 && !__atomic_load_n(p, __ATOMIC_SEQ_CST); i++) {
-		if (i < 1000)
-			sched_yield();
-		else
-			usleep(1000);
-	}
-	return __atomic_load_n(p, __ATOMIC_SEQ_CST) > 0;
+	return WAIT_SET(p);
 }
 
 static bool wait_set(pid_t *p)
 {
-	int i;
-
-	for (i = 0; i < 6000 && !__atomic_load_n(p, __ATOMIC_SEQ_CST); i++) {
-		if (i < 1000)
-			sched_yield();
-		else
-			usleep(1000);
-	}
-	return __atomic_load_n(p, __ATOMIC_SEQ_CST) > 0;
+	return WAIT_SET(p);
 }
 
 /* A clone(CLONE_VM) or vfork child: idle in its parent's mm. */
