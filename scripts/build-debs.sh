@@ -28,6 +28,9 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 
 kver=${KVER:-$(host_series)}
 arch=$(canon_arch "${ARCH:-$(uname -m)}")
+# Debian's names (amd64) are not the kernel's: every make here is given
+# ARCH from $arch, and none may take it from the environment.
+unset ARCH
 flavour=${FLAVOUR:-generic}
 check_series "$kver"
 check_arch "$arch"
@@ -47,10 +50,13 @@ pkgs=(build-essential bc bison flex libssl-dev libelf-dev cpio kmod rsync xz-uti
 # only when the generic flavour starts from Debian's config.
 [ -n "${KSRC:-}" ] || pkgs+=("linux-source-$kver")
 [ -n "$(cross_compile "$arch")" ] && pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
-if [ "$flavour" = generic ] &&
-	{ [ ! -f "/boot/config-$(uname -r)" ] || [ "$(canon_arch "$(uname -m)")" != "$arch" ]; }; then
-	pkgs+=("linux-config-$kver")
+# The generic flavour starts from the running kernel's config when it is
+# of this arch, else from Debian's (linux-config-KVER).
+host_config=/boot/config-$(uname -r)
+if [ ! -f "$host_config" ] || [ "$(canon_arch "$(uname -m)")" != "$arch" ]; then
+	host_config=''
 fi
+[ "$flavour" != generic ] || [ -n "$host_config" ] || pkgs+=("linux-config-$kver")
 [ "${DEBUG:-0}" = 1 ] && pkgs+=(dwarves)
 need_pkgs "${pkgs[@]}"
 
@@ -93,8 +99,8 @@ case $flavour in
 generic)
 	frags=("$root/config-fragments/restrack.config" "$root/config-fragments/deb.config")
 	debcfg=$(case $arch in x86_64) echo amd64_none_amd64 ;; arm64) echo arm64_none_arm64 ;; esac)
-	if [ -f "/boot/config-$(uname -r)" ] && [ "$(uname -m | sed 's/aarch64/arm64/')" = "$arch" ]; then
-		base=/boot/config-$(uname -r)
+	if [ -n "$host_config" ]; then
+		base=$host_config
 		cp "$base" "$obj/.config.base"
 	else
 		base=/usr/src/linux-config-$kver/config.$debcfg.xz
