@@ -10,7 +10,7 @@ FLAVOUR ?= test
 
 export SERIES ARCHES FLAVOUR
 
-.PHONY: help check check-full deps kernel kernels vm-run fuzz stress bench debs e2e repro patches clean
+.PHONY: help check check-full deps kernel kernels vm-run fuzz stress bench debs e2e repo-test repro patches clean
 
 help:
 	@echo 'restrack targets:'
@@ -35,6 +35,8 @@ help:
 	@echo '                             kernel packages (bindeb-pkg), restrack packages, out/repo'
 	@echo '  make e2e                   install into a Debian root, boot it through GRUB (x86_64):'
 	@echo '                             6.1, upgrade to 6.12, remove the DKMS package'
+	@echo '  make repo-test             the signed apt repository (publish-repo.sh) with a throwaway'
+	@echo '                             key in a fresh Debian root: signatures, tampering, republishing'
 	@echo '  make repro [KVER= ARCH= FLAVOUR=virt]'
 	@echo '                             build the packages twice from scratch; compare byte for byte'
 	@echo '  make patches               write out/patches/<series>/res_usage.patch'
@@ -87,6 +89,9 @@ debs:
 
 e2e:
 	scripts/e2e.sh
+
+repo-test:
+	tests/repo/test-publish-repo.sh
 
 repro:
 	KVER=$(KVER) ARCH=$(ARCH) FLAVOUR=$(if $(filter test,$(FLAVOUR)),virt,$(FLAVOUR)) scripts/repro-check.sh
