@@ -8,12 +8,15 @@
 #    debian/ with dpkg-buildpackage;
 #  - metapackages linux-image-restrack and linux-headers-restrack that depend
 #    on the newest image and headers built, so upgrading is `apt upgrade`;
-#  - out/repo: all of them as an apt repository (Packages, Release) for
-#    `deb [trusted=yes] file:/path/to/out/repo ./`.
+#  - out/repo: all of them in restrack's signed apt repository
+#    (scripts/publish-repo.sh: reprepro, codename restrack, component main,
+#    signed with the key RESTRACK_SIGN_KEY names, or, when it is unset, with
+#    a throwaway key kept in build/sign-key), with restrack-archive-keyring.
 #
 # Variables: KVER=6.1|6.12 (default: the host's series, 6.1 on Debian 12,
 # 6.12 on Debian 13), ARCH=x86_64|arm64, or amd64|aarch64 (default: this machine),
-# FLAVOUR=generic|virt, KSRC=tree or tarball, LOCALMODCONFIG=1, DEBUG=1.
+# FLAVOUR=generic|virt, KSRC=tree or tarball, LOCALMODCONFIG=1, DEBUG=1,
+# RESTRACK_SIGN_KEY=fingerprint of the repository's key (in GNUPGHOME).
 # FLAVOUR=generic starts from /boot/config-$(uname -r) when it exists, else
 # from Debian's own config (linux-config-KVER); FLAVOUR=virt from tinyconfig
 # and config-fragments/virt*.config, a kernel that builds in minutes.
@@ -45,7 +48,7 @@ if [ -n "${KSRC:-}" ]; then
 fi
 
 pkgs=(build-essential bc bison flex libssl-dev libelf-dev cpio kmod rsync xz-utils
-	ccache dpkg-dev debhelper dh-dkms apt-utils lintian)
+	ccache dpkg-dev debhelper dh-dkms lintian reprepro gnupg gpgv)
 # A series' source package only when it is the source, its config package
 # only when the generic flavour starts from Debian's config.
 [ -n "${KSRC:-}" ] || pkgs+=("linux-source-$kver")
@@ -59,6 +62,11 @@ fi
 [ "$flavour" != generic ] || [ -n "$host_config" ] || pkgs+=("linux-config-$kver")
 [ "${DEBUG:-0}" = 1 ] && pkgs+=(dwarves)
 need_pkgs "${pkgs[@]}"
+# The signing key is looked for now, not after the long build.
+if [ -n "${RESTRACK_SIGN_KEY:-}" ] &&
+	! gpg --batch --list-secret-keys -- "$RESTRACK_SIGN_KEY" >/dev/null 2>&1; then
+	die "RESTRACK_SIGN_KEY: no secret key '$RESTRACK_SIGN_KEY' in ${GNUPGHOME:-$HOME/.gnupg} ('gpg --list-secret-keys' lists them; unset it to sign with a throwaway key)"
+fi
 
 root=$RESTRACK_ROOT
 tree=$root/build/src/$kver
@@ -300,19 +308,7 @@ else
 fi
 
 # --- the apt repository -----------------------------------------------------------
-mkdir -p "$out"
-tmprepo=$(mktemp -d "$out/.repo.XXXXXX")
-trap 'rm -rf "$tmprepo"' EXIT
-[ -d "$out/repo" ] && cp -a "$out/repo/." "$tmprepo/"
-cp "$work"/*.deb "$work"/pkg/*.deb "$tmprepo/"
-(cd "$tmprepo" && rm -f Packages Packages.gz Release &&
-	apt-ftparchive packages . >Packages && gzip -9nk Packages &&
-	apt-ftparchive -o APT::FTPArchive::Release::Origin=restrack \
-		-o APT::FTPArchive::Release::Label=restrack release . >Release)
-rm -rf "$out/repo"
-mv "$tmprepo" "$out/repo"
-trap - EXIT
-
-info "packages in $out/repo:"
-find "$out/repo" -name '*.deb' -printf '  %10s  %f\n' | sort -k2 >&2
-info "use: echo 'deb [trusted=yes] file:$out/repo ./' > /etc/apt/sources.list.d/restrack.list"
+# Signed, with the key RESTRACK_SIGN_KEY names, or a throwaway one (and the
+# script says so); a package already there with other bytes under the same
+# version stops the build here (see README: Debian packages).
+"$root/scripts/publish-repo.sh" --throwaway-key "$out/repo" "$work"/*.deb "$work"/pkg/*.deb

@@ -20,44 +20,73 @@
 #  4. Then apt remove restrack-dkms: the module files must be gone from
 #     every kernel, and the system must boot again, with no module loaded,
 #     and still enforce the heap quota.
-# The image has no network: apt works from the repositories on its disk.
+# The image has no network: apt works from the repositories on its disk,
+# signed repositories made by scripts/publish-repo.sh from what make debs
+# built (build/debs/<series>-x86_64-virt/), with the key RESTRACK_SIGN_KEY
+# names or make debs's throwaway key.  The root installs
+# restrack-archive-keyring from the first and names both in a deb822
+# restrack.sources with Signed-By: apt checks every signature.
 # Results come back on the serial console as "E2E: ..." lines.
 #
-# Needs out/repo with both series built: make debs FLAVOUR=virt KVER=6.1 and
-# KVER=6.12 (the script builds what is missing).  Root (mmdebstrap); no loop
-# device or mount on the host.  Logs in build/e2e/.
+# Needs both series built: make debs FLAVOUR=virt KVER=6.1 and KVER=6.12
+# (the script builds what is missing).  Root (mmdebstrap); no loop device or
+# mount on the host.  Logs in build/e2e/.  --repos: make the two
+# repositories in build/e2e/ and stop.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+repos_only=0
+case ${1:-} in
+--repos) repos_only=1 ;;
+'') ;;
+*) die "usage: ${0##*/} [--repos]" ;;
+esac
 root=$RESTRACK_ROOT
-repo=$root/out/repo
 work=$root/build/e2e
-need_pkgs mmdebstrap qemu-system-x86 e2fsprogs fdisk apt-utils
+need_pkgs mmdebstrap qemu-system-x86 e2fsprogs fdisk
 
 [ "$(uname -m)" = x86_64 ] || die "the end-to-end test boots an amd64 image: run it on x86_64"
 [ "$(id -u)" -eq 0 ] || die "the end-to-end test needs root (mmdebstrap installs kernels in a chroot)"
+built() { # series: the directory of make debs's packages of its virt kernel
+	echo "$root/build/debs/$1-x86_64-virt"
+}
 for k in 6.1 6.12; do
-	if ! ls "$repo"/linux-image-"$k".*-restrack-virt_*.deb >/dev/null 2>&1; then
+	if ! compgen -G "$(built "$k")/linux-image-$k.*-restrack-virt_*.deb" >/dev/null ||
+		! compgen -G "$(built "$k")/pkg/restrack-dkms_*.deb" >/dev/null; then
 		KVER=$k FLAVOUR=virt ARCH=x86_64 "$root/scripts/build-debs.sh"
 	fi
 done
-newest() { # series: the release string of the newest virt kernel in the repo
-	find "$repo" -name "linux-image-$1.*-restrack-virt_*.deb" -printf '%f\n' |
+release() { # series: the release string of the virt kernel built
+	find "$(built "$1")" -maxdepth 1 -name "linux-image-$1.*-restrack-virt_*.deb" -printf '%f\n' |
 		sed 's/^linux-image-//; s/_.*//' | sort -V | tail -n 1
 }
-rel1=$(newest 6.1)
-rel2=$(newest 6.12)
+rel1=$(release 6.1)
+rel2=$(release 6.12)
 
 rm -rf "$work"
 mkdir -p "$work"
 
-# The repository as it was before 6.12 was built, and as it is now.
-mkdir -p "$work/repo-6.1" "$work/repo-all"
-find "$repo" -maxdepth 1 -name '*.deb' ! -name '*6.12*' -exec cp {} "$work/repo-6.1/" \;
-find "$repo" -maxdepth 1 -name '*.deb' -exec cp {} "$work/repo-all/" \;
-for r in "$work/repo-6.1" "$work/repo-all"; do
-	(cd "$r" && apt-ftparchive packages . >Packages 2>/dev/null && apt-ftparchive release . >Release)
-done
+# The repository as it was when only 6.1 was built, and with 6.12 as well:
+# signed, each with the same key (RESTRACK_SIGN_KEY, or make debs's
+# throwaway key), each with restrack-archive-keyring.
+"$root/scripts/publish-repo.sh" --throwaway-key "$work/repo-6.1" \
+	"$(built 6.1)"/*.deb "$(built 6.1)"/pkg/*.deb 2>"$work/publish.log" ||
+	{ cat "$work/publish.log"; die "could not make the 6.1 repository"; }
+"$root/scripts/publish-repo.sh" --throwaway-key "$work/repo-all" \
+	"$(built 6.1)"/*.deb "$(built 6.1)"/pkg/*.deb "$(built 6.12)"/*.deb "$(built 6.12)"/pkg/*.deb \
+	2>>"$work/publish.log" || { cat "$work/publish.log"; die "could not make the 6.1 and 6.12 repository"; }
+keyring_deb=$(cd "$work/repo-6.1" && find pool -name 'restrack-archive-keyring_*_all.deb')
+[ -n "$keyring_deb" ] || die "the repository has no restrack-archive-keyring (see $work/publish.log)"
+restrack_sources() { # the path of a repository in the image
+	printf 'Types: deb\nURIs: file:%s\nSuites: restrack\nComponents: main\nSigned-By: %s\n' \
+		"$1" /usr/share/keyrings/restrack-archive-keyring.gpg
+}
+restrack_sources /srv/restrack-repo >"$work/restrack.sources"
+if [ "$repos_only" = 1 ]; then
+	info "repositories made: $work/repo-6.1 ($rel1) and $work/repo-all ($rel1, $rel2), key $(
+		sed -n 's/^SignWith: //p' "$work/repo-all/conf/distributions")"
+	exit 0
+fi
 
 # --- the checks, run in the image at every boot ------------------------------------
 cat >"$work/restrack-e2e" <<'EOF'
@@ -101,8 +130,8 @@ grub)
 6.1)
 	check_modules
 	check_quota
-	# The 6.12 kernel is published: apt upgrade.
-	echo "deb [trusted=yes] file:/srv/restrack-repo-all ./" >/etc/apt/sources.list.d/restrack.list
+	# The 6.12 kernel is published: apt upgrade (the same key signs it).
+	sed -i 's|^URIs: .*|URIs: file:/srv/restrack-repo-all|' /etc/apt/sources.list.d/restrack.sources
 	if apt-get update -q >/tmp/apt.log 2>&1 && apt upgrade -y -q >>/tmp/apt.log 2>&1; then
 		grep '^Setting up' /tmp/apt.log | sed 's/^/E2E: apt: /' >/dev/ttyS0
 		dkms status | sed 's/^/E2E: dkms: /' >/dev/ttyS0
@@ -160,7 +189,8 @@ mmdebstrap --variant=minbase --architectures=amd64 \
 	--customize-hook='echo "restrack-e2e" >"$1/etc/hostname"' \
 	--customize-hook='echo "/dev/vda1 / ext4 errors=remount-ro 0 1" >"$1/etc/fstab"' \
 	--customize-hook='printf "GRUB_TIMEOUT=1\nGRUB_CMDLINE_LINUX=\"console=ttyS0\"\nGRUB_TERMINAL=serial\n" >>"$1/etc/default/grub"' \
-	--customize-hook='echo "deb [trusted=yes] file:/srv/restrack-repo ./" >"$1/etc/apt/sources.list.d/restrack.list"' \
+	--customize-hook="chroot \"\$1\" dpkg -i /srv/restrack-repo/$keyring_deb >\"\$1/root/keyring.log\" 2>&1 || { cat \"\$1/root/keyring.log\"; exit 1; }" \
+	--customize-hook="copy-in $work/restrack.sources /etc/apt/sources.list.d" \
 	--customize-hook='chroot "$1" apt-get update -q >"$1/root/apt-update.log" 2>&1 || { cat "$1/root/apt-update.log"; exit 1; }' \
 	--customize-hook='chroot "$1" apt-get install -y -q linux-image-restrack-virt linux-headers-restrack-virt restrack-dkms restrack-tools >"$1/root/apt-1.log" 2>&1 || { tail -40 "$1/root/apt-1.log"; tail -n 30 "$1"/var/lib/dkms/restrack/*/build/make.log; exit 1; }' \
 	--customize-hook='chroot "$1" dkms status >"$1/root/dkms-status-1"' \
