@@ -12,7 +12,8 @@
  *	a mremap() move that briefly counts a mapping twice must not kill; a
  *	quota below a usage that another process made kills at once.
  *  files, charged to the tables:  threads that unshare their table, a
- *	CLONE_VM|CLONE_FILES child, descriptors pushed in with SCM_RIGHTS.
+ *	CLONE_VM|CLONE_FILES child, descriptors pushed in with SCM_RIGHTS,
+ *	the per-table limit kept across quota changes and table changes.
  *  the tracker against a process:  a pid namespace's init, rows forged
  *	through the comm in /proc/tracker_status, the pid namespace and
  *	hidepid of the proc mount read, a limit carried into a setuid-root
@@ -1012,6 +1013,125 @@ TEST(files_two_tables_receive_race_never_passes_quota)
 	EXPECT_EQ(0, r->both);
 	EXPECT_EQ(r->rounds, r->one);
 	munmap(r, sizeof(*r));
+}
+
+/*
+ * The descriptor check compares a table's count with a limit the tracker
+ * keeps on the table: the quota while the process has one table, 0 while
+ * it has several.  Attack the bookkeeping: raise the quota, give a thread a
+ * table of its own and let it exit, and the process must still get exactly
+ * its quota, no descriptor more or less, and die on the next one.
+ */
+struct limit_walk {
+	long step, base, quota, opened, refused, err;
+};
+
+static void *limit_unsharer(void *arg)
+{
+	struct limit_walk *lw = arg;
+
+	if (syscall(SYS_unshare, CLONE_FILES)) {
+		STORE(&lw->err, (long)errno);
+		return NULL;
+	}
+	/* Its copy of the descriptors counts; give them back but stdio. */
+	close_fds_range(3, ~0U);
+	return NULL;
+}
+
+/* Open until the process holds @want; true when none was refused. */
+static bool limit_open_to(struct limit_walk *lw, long want)
+{
+	struct per_proc_resource st;
+
+	for (;;) {
+		memset(&st, 0, sizeof(st));
+		if (rt_fetch(&st, getpid()))
+			return false;
+		if ((long)st.openfile_count >= want)
+			return (long)st.openfile_count == want;
+		if (open("/", O_RDONLY | O_DIRECTORY) < 0) {
+			STORE(&lw->refused, (long)errno);
+			return false;
+		}
+		INC(&lw->opened);
+	}
+}
+
+static void limit_walk_child(struct limit_walk *lw)
+{
+	struct per_proc_resource st;
+	pthread_t th;
+	long base, t0;
+
+	close_fds_range(3, ~0U);
+	if (rt_register(getpid()))
+		_exit(2);
+	memset(&st, 0, sizeof(st));
+	if (rt_fetch(&st, getpid()))
+		_exit(3);
+	base = (long)st.openfile_count;
+	STORE(&lw->base, base);
+	/* 1: one table, quota base + 4, filled to it. */
+	STORE(&lw->quota, base + 4);
+	if (rt_cap(getpid(), -1, base + 4) || !limit_open_to(lw, base + 4))
+		_exit(4);
+	STORE(&lw->step, 1L);
+	/* 2: raised to base + 8 (root may): four more fit. */
+	STORE(&lw->quota, base + 8);
+	if (rt_cap(getpid(), -1, base + 8) || !limit_open_to(lw, base + 8))
+		_exit(5);
+	STORE(&lw->step, 2L);
+	/* 3: room for a thread's copy; the thread unshares, closes, exits. */
+	STORE(&lw->quota, 3 * (base + 8));
+	if (rt_cap(getpid(), -1, 3 * (base + 8)))
+		_exit(6);
+	if (pthread_create(&th, NULL, limit_unsharer, lw) || pthread_join(th, NULL))
+		_exit(7);
+	if (LOAD(&lw->err))
+		_exit(8);
+	/* Its table is uncharged when freed, a moment after the join. */
+	t0 = now_ms();
+	do {
+		memset(&st, 0, sizeof(st));
+		if (rt_fetch(&st, getpid()))
+			_exit(9);
+	} while ((long)st.openfile_count != base + 8 && now_ms() - t0 < 5000);
+	if ((long)st.openfile_count != base + 8)
+		_exit(10);
+	STORE(&lw->step, 3L);
+	/* 4: one table again: exactly the quota fits. */
+	if (!limit_open_to(lw, 3 * (base + 8)))
+		_exit(11);
+	STORE(&lw->step, 4L);
+	/* 5: the next one kills. */
+	open("/", O_RDONLY | O_DIRECTORY);
+	STORE(&lw->step, 5L);
+	_exit(0);
+}
+
+TEST(files_limit_follows_quota_and_tables)
+{
+	struct limit_walk *lw;
+	int status;
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	lw = mmap(NULL, sizeof(*lw), RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, lw);
+	memset(lw, 0, sizeof(*lw));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		limit_walk_child(lw);
+	status = wait_timeout(pid, 15000);
+	TH_LOG("step %ld, base %ld, quota %ld, %ld opened, refused errno %ld, thread errno %ld",
+	       lw->step, lw->base, lw->quota, lw->opened, lw->refused, lw->err);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		TH_LOG("status %#x", status);
+	EXPECT_EQ(4, lw->step);
+	EXPECT_EQ(0, lw->refused);
+	munmap(lw, sizeof(*lw));
 }
 
 /*

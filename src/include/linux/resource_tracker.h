@@ -15,7 +15,6 @@
 #include <uapi/linux/resource_tracker.h>
 
 #include <linux/compiler.h>
-#include <linux/errno.h>
 #include <linux/fdtable.h>
 #include <linux/mm_types.h>
 #include <linux/sched.h>
@@ -47,20 +46,11 @@ struct restrack_status {
 	char comm[TASK_COMM_LEN];
 };
 
-/*
- * What alloc_fd() and do_dup2() return, under their file_lock, instead of
- * adding a descriptor that would take a process over its file quota: a
- * value they return for nothing else.  Their callers turn it into -EMFILE
- * (restrack_fd_made(), restrack_fd_received()).
- */
-#define RESTRACK_FILES_FULL	(-EDQUOT)
-
 #ifdef CONFIG_RESOURCE_TRACKER
 
 bool __restrack_heap_over(struct mm_struct *mm, unsigned long npages);
-bool __restrack_files_full(struct files_struct *files);
-void __restrack_fd_added(struct files_struct *files);
-int __restrack_files_refused(void);
+bool __restrack_fd_admit(struct files_struct *files, struct fdtable *fdt,
+			 bool received);
 void __restrack_files_free(struct files_struct *files);
 void __restrack_files_installed(struct task_struct *tsk,
 				struct files_struct *old);
@@ -107,16 +97,6 @@ static __always_inline bool restrack_heap_may_grow(struct mm_struct *mm,
 	return __restrack_heap_over(mm, npages);
 }
 
-/*
- * Is @files charged to a tracked process?  One load, which the compiler
- * folds into a compare: a table is charged under restrack_lock before the
- * process it is charged to can have a quota (see restrack_register()).
- */
-static __always_inline bool restrack_files_charged(struct files_struct *files)
-{
-	return READ_ONCE(files->restrack_links.first);
-}
-
 /**
  * restrack_files_new - a file table has just been made
  * @files: the new table, not yet in use
@@ -124,7 +104,7 @@ static __always_inline bool restrack_files_charged(struct files_struct *files)
 static inline void restrack_files_new(struct files_struct *files)
 {
 	INIT_HLIST_HEAD(&files->restrack_links);
-	files->restrack_serial = false;
+	files->restrack_file_limit = UINT_MAX;
 }
 
 /**
@@ -172,64 +152,35 @@ static inline void restrack_fork(struct task_struct *p,
 }
 
 /**
- * restrack_files_full - would one more descriptor cross a file quota?
- * @files: current's file table, its file_lock held
+ * restrack_fd_admit - may one more descriptor be added to @files?
+ * @files: the file table, its file_lock held
+ * @fdt: its fdtable
+ * @received: another process's action adds it (SCM_RIGHTS, seccomp's addfd)
  *
  * Called before a descriptor is added, so that no process ever holds more
- * than its quota.  The test is one load of @files->restrack_links, which
- * is not empty on every table charged to a tracked process.  When it
- * returns false, the caller adds the descriptor under the same file_lock
- * and then calls restrack_fd_added().
+ * than its quota; the caller adds it under the same file_lock.  The test
+ * is a compare of the table's count with @files->restrack_file_limit: the
+ * file quota of the process the table is charged to when it is that
+ * process's only table, 0 when the process has several (each check then
+ * sums them, out of line), UINT_MAX when no quota applies.  Past a quota
+ * the descriptor is refused: one a process makes itself (open, dup*,
+ * fcntl(F_DUPFD), pipe, socket, accept...) also sends SIGKILL to the
+ * process charged, and to the current one when it is another (a
+ * CLONE_FILES child); a received one is refused as RLIMIT_NOFILE refuses
+ * it, and the receiver lives.
+ *
+ * Return: true when the descriptor may be added; it is counted already.
  */
-static __always_inline bool restrack_files_full(struct files_struct *files)
+static __always_inline bool restrack_fd_admit(struct files_struct *files,
+					      struct fdtable *fdt,
+					      bool received)
 {
-	return unlikely(restrack_files_charged(files)) &&
-	       __restrack_files_full(files);
-}
+	unsigned int n = fdt->open_count;
 
-/**
- * restrack_fd_added - a descriptor has been added after restrack_files_full()
- * @files: current's file table, its file_lock still held
- *
- * Ends what the check began for a process charged with several tables,
- * whose checks are serialised from the check to the addition.
- */
-static __always_inline void restrack_fd_added(struct files_struct *files)
-{
-	if (unlikely(files->restrack_serial))
-		__restrack_fd_added(files);
-}
-
-/**
- * restrack_fd_made - finish a descriptor the process makes itself
- * @ret: the new descriptor, an error, or RESTRACK_FILES_FULL
- *
- * Past a quota (open, dup*, fcntl(F_DUPFD), pipe, socket, accept...) the
- * descriptor is refused and the process charged, with the current one, is
- * sent SIGKILL.  Called after the file table lock has been dropped, as the
- * caller's last word.
- *
- * Return: @ret, or -EMFILE.
- */
-static __always_inline int restrack_fd_made(int ret)
-{
-	if (unlikely(ret == RESTRACK_FILES_FULL))
-		return __restrack_files_refused();
-	return ret;
-}
-
-/**
- * restrack_fd_received - finish a descriptor another process makes us receive
- * @ret: the new descriptor, an error, or RESTRACK_FILES_FULL
- *
- * For SCM_RIGHTS and seccomp's addfd: past the quota the descriptor is
- * refused as RLIMIT_NOFILE refuses it, and the receiver lives.
- *
- * Return: @ret, or -EMFILE.
- */
-static __always_inline int restrack_fd_received(int ret)
-{
-	return ret == RESTRACK_FILES_FULL ? -EMFILE : ret;
+	if (unlikely(n >= READ_ONCE(files->restrack_file_limit)))
+		return __restrack_fd_admit(files, fdt, received);
+	WRITE_ONCE(fdt->open_count, n + 1);
+	return true;
 }
 
 /**
@@ -267,21 +218,10 @@ static inline void restrack_files_installed(struct task_struct *tsk,
 					    struct files_struct *old) { }
 static inline void restrack_fork(struct task_struct *p,
 				 unsigned long clone_flags) { }
-static inline bool restrack_files_full(struct files_struct *files)
+static inline bool restrack_fd_admit(struct files_struct *files,
+				     struct fdtable *fdt, bool received)
 {
-	return false;
-}
-
-static inline void restrack_fd_added(struct files_struct *files) { }
-
-static inline int restrack_fd_made(int ret)
-{
-	return ret;
-}
-
-static inline int restrack_fd_received(int ret)
-{
-	return ret;
+	return true;
 }
 
 static inline void restrack_exec(bool secureexec) { }

@@ -292,6 +292,37 @@ static struct restrack_link *restrack_link_find_locked(struct restrack_entry *e,
 }
 
 /*
+ * Set @files->restrack_file_limit (see restrack_fd_admit()) from the
+ * records charged with it: the lowest file quota among the processes whose
+ * only table it is, 0 when one with a quota has several tables.
+ */
+static void restrack_files_limit_locked(struct files_struct *files)
+{
+	unsigned int limit = UINT_MAX;
+	struct restrack_link *l;
+
+	hlist_for_each_entry(l, &files->restrack_links, files_node) {
+		if (l->e->file_quota < 0)
+			continue;
+		if (l->e->nr_tables > 1) {
+			limit = 0;
+			break;
+		}
+		limit = min_t(unsigned long, limit, l->e->file_quota);
+	}
+	WRITE_ONCE(files->restrack_file_limit, limit);
+}
+
+/* The limits of every table charged to @e. */
+static void restrack_entry_limits_locked(struct restrack_entry *e)
+{
+	struct restrack_link *l;
+
+	list_for_each_entry(l, &e->links, e_node)
+		restrack_files_limit_locked(l->files);
+}
+
+/*
  * Charge @files to @e, with the link *@spare when it is needed (then
  * *@spare is NULL).  Return: false when a link was needed and none spare.
  */
@@ -312,6 +343,7 @@ static bool restrack_files_link_locked(struct restrack_entry *e,
 	list_add_tail_rcu(&l->e_node, &e->links);
 	WRITE_ONCE(e->nr_tables, e->nr_tables + 1);
 	hlist_add_head_rcu(&l->files_node, &files->restrack_links);
+	restrack_entry_limits_locked(e);
 	return true;
 }
 
@@ -320,6 +352,8 @@ static void restrack_files_unlink_locked(struct restrack_link *l)
 	hlist_del_rcu(&l->files_node);
 	list_del_rcu(&l->e_node);
 	WRITE_ONCE(l->e->nr_tables, l->e->nr_tables - 1);
+	restrack_files_limit_locked(l->files);
+	restrack_entry_limits_locked(l->e);
 	kfree_rcu(l, rcu);
 }
 
@@ -431,32 +465,6 @@ static bool restrack_files_several(struct files_struct *files)
 }
 
 /*
- * Under @files->file_lock.  When the descriptor is to be added, a process
- * with several tables keeps restrack_files_lock until restrack_fd_added().
- */
-bool __restrack_files_full(struct files_struct *files)
-{
-	bool full;
-
-	rcu_read_lock();
-	if (restrack_files_several(files)) {
-		spin_lock(&restrack_files_lock);
-		files->restrack_serial = true;
-	}
-	full = restrack_files_check(files, NULL);
-	if (full && files->restrack_serial)
-		__restrack_fd_added(files);
-	rcu_read_unlock();
-	return full;
-}
-
-void __restrack_fd_added(struct files_struct *files)
-{
-	files->restrack_serial = false;
-	spin_unlock(&restrack_files_lock);
-}
-
-/*
  * Wait for the descriptor checks on @e's tables but @files that did not
  * take restrack_files_lock: @e is charged with @files from now on, so
  * that later checks take it.  Under restrack_lock.
@@ -488,12 +496,27 @@ static void restrack_files_over(struct restrack_entry *e, unsigned long n)
 		restrack_kill_sharer(current);
 }
 
-int __restrack_files_refused(void)
+/*
+ * Under @files->file_lock: the table is at its limit (restrack_fd_admit()).
+ * The checks of a process with several tables are serialised from the
+ * check to the count, which is the addition as the other tables see it.
+ */
+bool __restrack_fd_admit(struct files_struct *files, struct fdtable *fdt,
+			 bool received)
 {
+	bool several, full;
+
 	rcu_read_lock();
-	restrack_files_check(current->files, restrack_files_over);
+	several = restrack_files_several(files);
+	if (several)
+		spin_lock(&restrack_files_lock);
+	full = restrack_files_check(files, received ? NULL : restrack_files_over);
+	if (!full)
+		WRITE_ONCE(fdt->open_count, fdt->open_count + 1);
+	if (several)
+		spin_unlock(&restrack_files_lock);
 	rcu_read_unlock();
-	return -EMFILE;
+	return !full;
 }
 
 /*
@@ -646,8 +669,10 @@ static struct restrack_entry *restrack_detach_locked(struct signal_struct *sig)
 		 * Out of the tables' lists; freed with the record, since this
 		 * may be NMI context (the cleanup_kprobe module).
 		 */
-		list_for_each_entry(l, &e->links, e_node)
+		list_for_each_entry(l, &e->links, e_node) {
 			hlist_del_rcu(&l->files_node);
+			restrack_files_limit_locked(l->files);
+		}
 	}
 	return e;
 }
@@ -1045,6 +1070,7 @@ int restrack_set_quota(struct task_struct *task,
 	WRITE_ONCE(e->heap_pages, quota->heap_mb < 0 ? ULONG_MAX :
 		   (unsigned long)quota->heap_mb << (20 - PAGE_SHIFT));
 	WRITE_ONCE(e->file_quota, quota->files);
+	restrack_entry_limits_locked(e);
 	if (e->mm)
 		restrack_mm_update_locked(e->mm);
 	if (privileged)
