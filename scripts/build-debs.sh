@@ -1,9 +1,10 @@
 #!/bin/bash
 # make debs: the restrack kernel as Debian packages, and everything else.
 #
-#  - linux-image, linux-headers and linux-libc-dev from the kernel's own
-#    `make bindeb-pkg`, on a tree patched by prepare-tree.sh, with a config
-#    merged by merge_config.sh from a base and config-fragments/;
+#  - linux-image and linux-headers from the kernel's own `make bindeb-pkg`,
+#    on a tree patched by prepare-tree.sh, with a config merged by
+#    merge_config.sh from a base and config-fragments/ (its linux-libc-dev
+#    is not published: librestrack-dev has <linux/resource_tracker.h>);
 #  - restrack-dkms, restrack-tools, librestrack0 and librestrack-dev from
 #    debian/ with dpkg-buildpackage;
 #  - metapackages linux-image-restrack and linux-headers-restrack that depend
@@ -176,6 +177,8 @@ done
 #    packages do.  (Cross builds: the libraries of another architecture
 #    cannot be looked up here, so no dependencies are added; see README.)
 changelog_date=$(date -u -R -d "@$epoch")
+# DKMS builds modules for this kernel with the compiler that built it.
+kernel_gcc=gcc-$("$(cross_compile "$arch")gcc" -dumpversion | cut -d. -f1)
 for deb in "$work"/linux-image-*"$localversion"_*.deb "$work"/linux-headers-*"$localversion"_*.deb \
 	"$work"/linux-libc-dev_*.deb; do
 	x=$work/deb-fix
@@ -194,6 +197,7 @@ for deb in "$work"/linux-image-*"$localversion"_*.deb "$work"/linux-headers-*"$l
 			"$(cross_compile "$arch")strip" --strip-unneeded "$f" 2>/dev/null ||
 				strip --strip-unneeded "$f"
 		done
+		deps=''
 		if [ ${#elfs[@]} -gt 0 ] && [ -z "$(cross_compile "$arch")" ]; then
 			# dpkg-shlibdeps wants a source package's debian/control.
 			mkdir -p "$x.src/debian"
@@ -201,8 +205,23 @@ for deb in "$work"/linux-image-*"$localversion"_*.deb "$work"/linux-headers-*"$l
 				>"$x.src/debian/control"
 			deps=$(cd "$x.src" && dpkg-shlibdeps -O "${elfs[@]}" | sed -n 's/^shlibs:Depends=//p')
 			[ -n "$deps" ] || die "dpkg-shlibdeps found no dependencies for ${elfs[*]}"
-			sed -i "/^Description:/i Depends: $deps" "$x/DEBIAN/control"
-		fi ;;
+			deps="$deps, "
+		fi
+		sed -i "/^Description:/i Depends: $deps$kernel_gcc, make" "$x/DEBIAN/control"
+		# As Debian's linux-headers: the hooks (DKMS) that build modules
+		# for the kernel run when its headers come after its image.
+		hrelease=$(sed -n 's/^Package: linux-headers-//p' "$x/DEBIAN/control")
+		# shellcheck disable=SC2016 # $1 and $* are the postinst's
+		printf '%s\n' '#!/bin/sh' 'set -e' \
+			'if [ "$1" = configure ] && [ -d /etc/kernel/header_postinst.d ]; then' \
+			"	DEB_MAINT_PARAMS=\"\$*\" run-parts --report --exit-on-error --arg=$hrelease /etc/kernel/header_postinst.d" \
+			'fi' 'exit 0' >"$x/DEBIAN/postinst"
+		chmod 0755 "$x/DEBIAN/postinst" ;;
+	linux-image-*)
+		# A kernel whose root needs modules cannot boot without them
+		# in an initramfs, nor load them without kmod (as Debian's).
+		sed -i "/^Description:/i Depends: kmod, initramfs-tools | linux-initramfs-tool" \
+			"$x/DEBIAN/control" ;;
 	esac
 	# What changed: the checksums and, as dpkg-gencontrol counts it, the size.
 	(cd "$x" && find . -type f ! -path './DEBIAN/*' -print0 | sort -z | xargs -0 md5sum |
@@ -245,7 +264,7 @@ fi
 
 # --- metapackages -----------------------------------------------------------------
 release=$(cat "$obj/include/config/kernel.release")
-meta() { # name, depends, description
+meta() { # name, depends, description, [recommends]
 	local d=$work/meta/$1 doc=$work/meta/$1/usr/share/doc/$1
 	mkdir -p "$d/DEBIAN" "$doc"
 	cp "$root/debian/copyright" "$doc/copyright"
@@ -262,7 +281,8 @@ meta() { # name, depends, description
 		Version: $KDEB_PKGVERSION
 		Architecture: $debarch
 		Maintainer: restrack developers <restrack@example.org>
-		Depends: $2
+		Depends: $2${4:+
+		Recommends: $4}
 		Section: kernel
 		Priority: optional
 		Description: $3
@@ -273,7 +293,8 @@ meta() { # name, depends, description
 	dpkg-deb --root-owner-group -Z"$KDEB_COMPRESS" --build "$d" "$work/${1}_${KDEB_PKGVERSION}_$debarch.deb" >/dev/null
 }
 rm -rf "$work/meta"
-meta "linux-image-restrack$suffix" "linux-image-$release" "restrack$suffix kernel image (meta-package)"
+meta "linux-image-restrack$suffix" "linux-image-$release" "restrack$suffix kernel image (meta-package)" \
+	"linux-headers-restrack$suffix"
 meta "linux-headers-restrack$suffix" "linux-headers-$release" "restrack$suffix kernel headers (meta-package)"
 
 # --- lintian ------------------------------------------------------------------------
@@ -311,4 +332,8 @@ fi
 # Signed, with the key RESTRACK_SIGN_KEY names, or a throwaway one (and the
 # script says so); a package already there with other bytes under the same
 # version stops the build here (see README: Debian packages).
-"$root/scripts/publish-repo.sh" --throwaway-key "$out/repo" "$work"/*.deb "$work"/pkg/*.deb
+# bindeb-pkg's linux-libc-dev stays out: it would replace every client's
+# user-space API headers (its version sorts above Debian's); programs get
+# <linux/resource_tracker.h> from librestrack-dev.
+mapfile -t publish < <(find "$work" "$work/pkg" -maxdepth 1 -name '*.deb' ! -name 'linux-libc-dev_*' | sort)
+"$root/scripts/publish-repo.sh" --throwaway-key "$out/repo" "${publish[@]}"

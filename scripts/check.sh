@@ -4,7 +4,8 @@
 #  host:   shellcheck on every script; checkpatch --strict on every patch,
 #          on the combined res_usage.patch and on every kernel C file; the
 #          combined patch reverse-applies exactly to the patched tree; the
-#          installed uapi headers agree on the syscall numbers.
+#          installed uapi headers agree on the syscall numbers; the signed
+#          apt repository (tests/repo/test-publish-repo.sh).
 #  guest:  for each series and architecture, build the test kernel and both
 #          modules, boot it in QEMU twice (without, then with the modules)
 #          and run the kselftest-harness suites tests/guest/restrack_test.c
@@ -58,12 +59,21 @@ for page in "$RESTRACK_ROOT"/Documentation/man/*.[0-9]; do
 	fi
 done
 
-mapfile -t scripts < <(cd "$RESTRACK_ROOT" && ls scripts/*.sh .ci/run)
+mapfile -t scripts < <(cd "$RESTRACK_ROOT" && ls scripts/*.sh tests/repo/*.sh .ci/run)
 if (cd "$RESTRACK_ROOT" && shellcheck -x -P SCRIPTDIR "${scripts[@]}") >"$results/shellcheck.log" 2>&1; then
 	pass "shellcheck: ${scripts[*]}"
 else
 	cat "$results/shellcheck.log"
 	fail "shellcheck"
+fi
+
+# The signed apt repository: signatures checked, tampering refused, no
+# version republished with other bytes (about a minute).
+if "$RESTRACK_ROOT/tests/repo/test-publish-repo.sh" >"$results/repo-test.log" 2>&1; then
+	pass "signed repository: $(tail -n 1 "$results/repo-test.log")"
+else
+	cat "$results/repo-test.log"
+	fail "signed repository (tests/repo/test-publish-repo.sh)"
 fi
 
 checkpatch() { # tree, what, checkpatch args...
