@@ -264,9 +264,52 @@ fi
 
 # --- metapackages -----------------------------------------------------------------
 release=$(cat "$obj/include/config/kernel.release")
+# The image metapackage keeps the newest restrack kernel GRUB's default when
+# a stock kernel of a higher version is installed (a Debian point release
+# sorts above it): /etc/default/grub.d/restrack.cfg, which grub-mkconfig
+# sources after /etc/default/grub, names its entry in GRUB_DEFAULT while
+# GRUB_DEFAULT is Debian's 0 and RESTRACK_GRUB_DEFAULT is not "no".
+grub_default_files() { # package root
+	mkdir -p "$1/etc/default/grub.d"
+	cat >"$1/etc/default/grub.d/restrack.cfg" <<-'EOF'
+		# restrack: boot the newest restrack kernel by default, even when a
+		# kernel of a higher version is installed.  From the package
+		# linux-image-restrack (or -virt).  To let GRUB boot the newest kernel
+		# again, whichever it is:
+		#   echo RESTRACK_GRUB_DEFAULT=no | sudo tee -a /etc/default/grub && sudo update-grub
+		# A GRUB_DEFAULT of your own (anything but 0) is left alone too.
+		if [ "${GRUB_DEFAULT:-0}" = 0 ] && [ "${RESTRACK_GRUB_DEFAULT:-yes}" != no ]; then
+		    restrack_k=$(for restrack_f in /boot/vmlinuz-*-restrack*; do
+		        [ -e "$restrack_f" ] && echo "${restrack_f#/boot/vmlinuz-}"
+		    done | sort -V | tail -n 1)
+		    if [ "x${GRUB_DISABLE_UUID}" != xtrue ] && [ -n "${GRUB_DEVICE_UUID}" ]; then
+		        restrack_id=$GRUB_DEVICE_UUID
+		    else
+		        restrack_id=$(echo "$GRUB_DEVICE" | sed 's, ,_,g')
+		    fi
+		    if [ -n "$restrack_k" ] && [ -n "$restrack_id" ]; then
+		        case ${GRUB_DISABLE_SUBMENU:-} in
+		        y | yes | true) GRUB_DEFAULT="gnulinux-$restrack_k-advanced-$restrack_id" ;;
+		        *) GRUB_DEFAULT="gnulinux-advanced-$restrack_id>gnulinux-$restrack_k-advanced-$restrack_id" ;;
+		        esac
+		    fi
+		    unset restrack_k restrack_f restrack_id
+		fi
+	EOF
+	echo /etc/default/grub.d/restrack.cfg >"$1/DEBIAN/conffiles"
+	# In the transaction that installs it, the image's own update-grub
+	# may have run before this file was unpacked.
+	# shellcheck disable=SC2016 # $1 is the postinst's
+	printf '%s\n' '#!/bin/sh' 'set -e' \
+		'if [ "$1" = configure ] && command -v update-grub >/dev/null && [ -e /boot/grub/grub.cfg ]; then' \
+		'	update-grub' 'fi' >"$1/DEBIAN/postinst"
+	chmod 0755 "$1/DEBIAN/postinst"
+}
+
 meta() { # name, depends, description, [recommends]
 	local d=$work/meta/$1 doc=$work/meta/$1/usr/share/doc/$1
 	mkdir -p "$d/DEBIAN" "$doc"
+	case $1 in linux-image-*) grub_default_files "$d" ;; esac
 	cp "$root/debian/copyright" "$doc/copyright"
 	cat >"$doc/changelog.Debian" <<-EOF
 		$1 ($KDEB_PKGVERSION) $KDEB_CHANGELOG_DIST; urgency=low

@@ -15,8 +15,11 @@
 #     /proc/tracker_status there, `restrack run --heap` killed by SIGKILL.
 #  3. Still in that boot, apt sees the repository with 6.12 as well, and
 #     `apt upgrade`: the metapackages bring in 6.12, DKMS builds for it, the
-#     kernel's hook runs update-grub.  The next boot must be 6.12 (GRUB's
-#     default) and pass the same checks.
+#     kernel's hook runs update-grub.  Then a kernel of a higher version
+#     than both (99.0.0-stock, as a Debian point release sorts above a
+#     restrack kernel) appears in /boot: GRUB's default must stay the
+#     newest restrack kernel (/etc/default/grub.d/restrack.cfg of the image
+#     metapackage).  The next boot must be 6.12 and pass the same checks.
 #  4. Then apt remove restrack-dkms: the module files must be gone from
 #     every kernel, and the system must boot again, with no module loaded,
 #     and still enforce the heap quota.
@@ -135,7 +138,13 @@ grub)
 	if apt-get update -q >/tmp/apt.log 2>&1 && apt upgrade -y -q >>/tmp/apt.log 2>&1; then
 		grep '^Setting up' /tmp/apt.log | sed 's/^/E2E: apt: /' >/dev/ttyS0
 		dkms status | sed 's/^/E2E: dkms: /' >/dev/ttyS0
+		# A kernel of a higher version than any restrack one, as a
+		# Debian point release is (this 6.1 kernel under the name
+		# 99.0.0-stock): GRUB must still boot the newest restrack one.
+		cp "/boot/vmlinuz-$(uname -r)" /boot/vmlinuz-99.0.0-stock
+		update-grub >/tmp/grub.log 2>&1 || sed 's/^/E2E: FAIL grub: /' /tmp/grub.log >/dev/ttyS0
 		grep -o "vmlinuz-[^ ]*" /boot/grub/grub.cfg | sort -u | sed 's/^/E2E: grub.cfg: /' >/dev/ttyS0
+		grep -o 'set default="gnulinux[^"]*"' /boot/grub/grub.cfg | sed 's/^/E2E: grub: /' >/dev/ttyS0
 		echo 6.12 >/etc/restrack-e2e-stage
 	else
 		tail -n 30 /tmp/apt.log | sed 's/^/E2E: FAIL apt: /' >/dev/ttyS0
@@ -246,6 +255,10 @@ grep -q "^E2E: apt: Setting up linux-image-$rel2 " "$work/boot-6.1.e2e" ||
 grep -q "^E2E: dkms: restrack/.*, $rel2, x86_64: installed" "$work/boot-6.1.e2e" ||
 	die "DKMS did not build the modules for $rel2 (see $work/boot-6.1.log)"
 grep -q "^E2E: grub.cfg: vmlinuz-$rel2\$" "$work/boot-6.1.e2e" || die "update-grub did not list $rel2"
+grep -q "^E2E: grub.cfg: vmlinuz-99.0.0-stock\$" "$work/boot-6.1.e2e" || die "update-grub did not list the higher kernel"
+grep -q "^E2E: grub: set default=\".*>gnulinux-$rel2-advanced-" "$work/boot-6.1.e2e" ||
+	die "GRUB's default is not $rel2 (see $work/boot-6.1.log)"
+# The higher kernel is listed first; GRUB must boot the restrack one.
 boot 6.12 "$rel2"
 
 # --- 4. removal ----------------------------------------------------------------------
