@@ -164,7 +164,9 @@ for deb in "$work"/linux-headers-*.deb; do
 	fi
 done
 
-# Two fixes to what bindeb-pkg makes, applied to the packages afterwards:
+# Fixes to what bindeb-pkg makes, applied to the packages afterwards (and
+# the relations of Debian's kernel packages, below):
+#  - /lib/modules shipped as /usr/lib/modules;
 #  - every package's changelog is dated with the time of the build (the
 #    kernel's scripts/package/mkdebian runs "date -R"), which makes no two
 #    builds alike: date it with the inputs' timestamp instead;
@@ -184,6 +186,14 @@ for deb in "$work"/linux-image-*"$localversion"_*.deb "$work"/linux-headers-*"$l
 	x=$work/deb-fix
 	rm -rf "$x" "$x.src"
 	dpkg-deb -R "$deb" "$x"
+	# Files under /usr/lib, not its alias /lib (trixie's lintian rejects
+	# those as aliased-location; a merged /usr is a given since Debian 12,
+	# and dpkg sees a file moved within a package as the same file).
+	if [ -d "$x/lib" ]; then
+		mkdir -p "$x/usr/lib"
+		cp -a "$x/lib/." "$x/usr/lib/"
+		rm -rf "${x:?}/lib"
+	fi
 	for cl in "$x"/usr/share/doc/*/changelog.Debian.gz; do
 		zcat "$cl" | sed "s/^\( -- .*>  \).*/\1$changelog_date/" | gzip -9n >"$cl.new"
 		mv "$cl.new" "$cl"
