@@ -9,8 +9,10 @@
  * ends with "N passed, N failed"; exits 1 when a test failed.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +296,49 @@ static void heap_quota_rounds_to_mib(void)
 	CHECK_INT(parse_heap_quota("-5M", &mib, &bytes, &rounded), -EINVAL);
 	CHECK_INT(parse_heap_quota("5Q", &mib, &bytes, &rounded), -EINVAL);
 	CHECK_INT(parse_heap_quota("18446744073709551615", &mib, &bytes, &rounded), -ERANGE);
+}
+
+/*
+ * getpwuid(3) as this program sees it: one user only NSS knows (not in
+ * /etc/passwd), one uid whose lookup fails, the C library's for the rest.
+ */
+#define NSS_ONLY_UID 4242424
+#define NSS_FAIL_UID 4242425
+
+struct passwd *getpwuid(uid_t uid)
+{
+	static char name[] = "nss-only", none[] = "";
+	static struct passwd pw;
+	struct passwd *(*real)(uid_t);
+
+	if (uid == NSS_ONLY_UID) {
+		pw = (struct passwd){ .pw_name = name, .pw_passwd = none, .pw_uid = uid,
+				      .pw_gid = uid, .pw_gecos = none, .pw_dir = none,
+				      .pw_shell = none };
+		return &pw;
+	}
+	if (uid == NSS_FAIL_UID) {
+		errno = EIO;
+		return NULL;
+	}
+	*(void **)&real = dlsym(RTLD_NEXT, "getpwuid");
+	return real ? real(uid) : NULL;
+}
+
+/* User names come from NSS (getpwuid), not from parsing /etc/passwd. */
+static void user_names_come_from_nss(void)
+{
+	struct passwd *pw;
+	char buf[40], want[40];
+
+	CHECK_STR(user_name(NSS_ONLY_UID, buf, sizeof(buf)), "nss-only");
+	CHECK_STR(user_name(NSS_FAIL_UID, buf, sizeof(buf)), "4242425");
+	CHECK_STR(user_name(-1, buf, sizeof(buf)), "?");
+	pw = getpwuid(0);
+	snprintf(want, sizeof(want), "%s", pw ? pw->pw_name : "0");
+	CHECK_STR(user_name(0, buf, sizeof(buf)), want);
+	/* Asked again: the same answer (remembered). */
+	CHECK_STR(user_name(NSS_ONLY_UID, buf, sizeof(buf)), "nss-only");
 }
 
 static void file_quota_and_delay(void)
@@ -644,6 +689,7 @@ int main(void)
 	run("parse_pid_is_strict", parse_pid_is_strict);
 	run("heap_quota_rounds_to_mib", heap_quota_rounds_to_mib);
 	run("file_quota_and_delay", file_quota_and_delay);
+	run("user_names_come_from_nss", user_names_come_from_nss);
 	run("status_line_parses", status_line_parses);
 	run("status_file_parses", status_file_parses);
 	run("kill_line_parses", kill_line_parses);

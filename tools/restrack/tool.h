@@ -79,6 +79,7 @@ bool proc_comm(pid_t pid, char *buf, size_t size);
 char proc_state(pid_t pid);
 long proc_uid(pid_t pid);
 const char *user_name(long uid, char *buf, size_t size);
+int user_uid(const char *name, long *uid);
 int exit_code_for(int err);
 const char *state_name(char state);
 

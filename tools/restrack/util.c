@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -433,53 +434,97 @@ void proc_fill(struct rt_proc *p, bool comm_too)
 	p->uid = proc_uid(p->pid);
 }
 
-/* User names from /etc/passwd, read once; numbers when there is none. */
+/*
+ * The name of @uid, through NSS (getpwuid(3): files, LDAP, systemd's
+ * dynamic users...), remembered; the number when there is none or the
+ * lookup fails.  A static restrack cannot load NSS modules without the
+ * shared C library of its build (the minimal test guest has none), so it
+ * reads /etc/passwd with fgetpwent(3), the C library's own parser.
+ */
 struct user {
 	long uid;
-	char name[33];
+	char name[33];		/* "": no name */
 };
+
+static bool lookup_user(long uid, char *name, size_t size)
+{
+	struct passwd *pw;
+#ifdef RESTRACK_STATIC
+	FILE *f = fopen("/etc/passwd", "re");
+
+	pw = NULL;
+	while (f && (pw = fgetpwent(f)))
+		if ((long)pw->pw_uid == uid)
+			break;
+	if (pw && pw->pw_name[0] && strlen(pw->pw_name) < size)
+		snprintf(name, size, "%s", pw->pw_name);
+	else
+		pw = NULL;
+	if (f)
+		fclose(f);
+#else
+	errno = 0;
+	pw = getpwuid((uid_t)uid);
+	if (pw && (!pw->pw_name[0] || strlen(pw->pw_name) >= size))
+		pw = NULL;
+	if (pw)
+		snprintf(name, size, "%s", pw->pw_name);
+#endif
+	return pw != NULL;
+}
+
+/* The uid of user @name, as user_name() looks names up: 0 or -ENOENT. */
+int user_uid(const char *name, long *uid)
+{
+	struct passwd *pw;
+#ifdef RESTRACK_STATIC
+	FILE *f = fopen("/etc/passwd", "re");
+
+	pw = NULL;
+	while (f && (pw = fgetpwent(f)))
+		if (!strcmp(pw->pw_name, name))
+			break;
+	if (pw)
+		*uid = (long)pw->pw_uid;
+	if (f)
+		fclose(f);
+#else
+	pw = getpwnam(name);
+	if (pw)
+		*uid = (long)pw->pw_uid;
+#endif
+	return pw ? 0 : -ENOENT;
+}
 
 const char *user_name(long uid, char *buf, size_t size)
 {
 	static struct user *users;
 	static size_t nusers;
-	static bool loaded;
-	char line[1024], *name, *pw, *id, *save;
 	struct user *nu;
 	size_t i;
-	FILE *f;
 
-	if (!loaded) {
-		loaded = true;
-		f = fopen("/etc/passwd", "re");
-		while (f && fgets(line, sizeof(line), f)) {
-			name = strtok_r(line, ":", &save);
-			pw = name ? strtok_r(NULL, ":", &save) : NULL;
-			id = pw ? strtok_r(NULL, ":", &save) : NULL;
-			if (!id || strlen(name) >= sizeof(users->name))
-				continue;
-			nu = realloc(users, (nusers + 1) * sizeof(*users));
-			if (!nu)
-				break;
-			users = nu;
-			users[nusers].uid = strtol(id, NULL, 10);
-			strcpy(users[nusers].name, name);
-			nusers++;
-		}
-		if (f)
-			fclose(f);
-	}
 	if (uid < 0) {
 		snprintf(buf, size, "?");
 		return buf;
 	}
-	for (i = 0; i < nusers; i++) {
-		if (users[i].uid == uid) {
-			snprintf(buf, size, "%s", users[i].name);
+	for (i = 0; i < nusers && users[i].uid != uid; i++)
+		;
+	if (i == nusers) {
+		nu = realloc(users, (nusers + 1) * sizeof(*users));
+		if (!nu) {
+			snprintf(buf, size, "%ld", uid);
 			return buf;
 		}
+		users = nu;
+		users[i].uid = uid;
+		if (!lookup_user(uid, users[i].name, sizeof(users[i].name)))
+			users[i].name[0] = '\0';
+		nusers++;
 	}
-	snprintf(buf, size, "%ld", uid);
+	if (users[i].name[0])
+		snprintf(buf, size, "%s", users[i].name);
+	else
+		snprintf(buf, size, "%ld", uid);
 	return buf;
 }
 
