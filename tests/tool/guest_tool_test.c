@@ -672,6 +672,96 @@ TEST(top_keys_sort_and_quit)
 		EXPECT_EQ(0, sleeper_stop(&s[i]));
 }
 
+/* -p and -u choose the rows; a process near a quota is highlighted. */
+TEST(top_filters_and_highlights_near_quota)
+{
+	static struct pty_run t;
+	static struct result r;
+	struct per_proc_resource st;
+	struct sleeper s[3], other;
+	char pids[64], line[512], want[64], p[3][32], op[32];
+	int i;
+
+	REQUIRE_RESTRACK();
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, sleeper_start(&s[i], i == 0 ? "rt-near" : i == 1 ? "rt-far" :
+					   "rt-hidden", -1));
+		ASSERT_EQ(0, rt_register(s[i].pid));
+		fmt(p[i], sizeof(p[i]), "%7d ", s[i].pid);
+	}
+	ASSERT_EQ(0, sleeper_start(&other, "rt-nobodys", NOBODY));
+	ASSERT_EQ(0, rt_register(other.pid));
+	fmt(op, sizeof(op), "%7d ", other.pid);
+	/* rt-near: its file quota is what it has open (100%). */
+	ASSERT_EQ(0, rt_fetch(&st, s[0].pid));
+	ASSERT_EQ(0, rt_cap(s[0].pid, -1, (long)st.openfile_count));
+	ASSERT_EQ(0, rt_cap(s[1].pid, 1024, 1000));
+
+	fmt(pids, sizeof(pids), "%d,%d", s[0].pid, s[1].pid);
+	ASSERT_EQ(0, pty_start(&t, (char *const[]){ TOOL, "top", "-d", "0.2", "-n", "2",
+						    "-p", pids, "-s", "pid", NULL }));
+	EXPECT_TRUE(pty_read_until(&t, NULL, 10000));
+	EXPECT_EQ(0, wait_status(t.pid));
+	close(t.master);
+	EXPECT_NE(NULL, strstr(t.screen, "rt-far")) TH_LOG("%s", t.screen);
+	EXPECT_EQ(NULL, strstr(t.screen, "rt-hidden")) TH_LOG("%s", t.screen);
+	EXPECT_EQ(NULL, strstr(t.screen, "rt-nobodys")) TH_LOG("%s", t.screen);
+	if (have_status()) {
+		/* Bold red from the start of its row; not the other's. */
+		EXPECT_NE(NULL, strstr(t.screen, fmt(want, sizeof(want), "\033[1;31m%s", p[0])))
+			TH_LOG("%s", t.screen);
+		EXPECT_TRUE(line_with(t.screen, "rt-near", line, sizeof(line)));
+		EXPECT_NE(NULL, strstr(line, "100%")) TH_LOG("%s", line);
+	}
+	EXPECT_EQ(NULL, strstr(t.screen, fmt(want, sizeof(want), "\033[1;31m%s", p[1])))
+		TH_LOG("%s", t.screen);
+	EXPECT_NE(NULL, strstr(t.screen, p[1])) TH_LOG("%s", t.screen);
+
+	/* -u by uid (the guest has no user names); batch mode. */
+	EXPECT_EQ(0, TOOL_RUN(&r, "top", "-b", "-n", "1", "-u", "65534")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, op)) TH_LOG_RESULT(&r);
+	EXPECT_EQ(NULL, strstr(r.out, "rt-near")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(0, TOOL_RUN(&r, "top", "-b", "-n", "1", "-u", "0", "-p",
+			      fmt(pids, sizeof(pids), "%d", s[2].pid))) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, p[2])) TH_LOG_RESULT(&r);
+	EXPECT_EQ(NULL, strstr(r.out, "rt-far")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(2, TOOL_RUN(&r, "top", "-p", "x")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(2, TOOL_RUN(&r, "top", "-u", "no-such-user-here")) TH_LOG_RESULT(&r);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, sleeper_stop(&s[i]));
+	EXPECT_EQ(0, sleeper_stop(&other));
+}
+
+/* The alternate screen, left again on q, SIGINT and SIGTERM. */
+TEST(top_uses_the_alternate_screen)
+{
+	static struct pty_run t;
+	static const int sigs[] = { 0, SIGINT, SIGTERM };
+	const char *enter, *leave;
+	int i;
+
+	REQUIRE_RESTRACK();
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, pty_start(&t, (char *const[]){ TOOL, "top", "-d", "0.2", NULL }));
+		ASSERT_TRUE(pty_read_until(&t, "PID USER", 5000)) TH_LOG("%s", t.screen);
+		if (sigs[i]) {
+			ASSERT_EQ(0, kill(t.pid, sigs[i]));
+		} else {
+			ASSERT_EQ(1, write(t.master, "q", 1));
+		}
+		EXPECT_TRUE(pty_read_until(&t, NULL, 5000));
+		EXPECT_EQ(0, wait_status(t.pid));
+		close(t.master);
+		enter = strstr(t.screen, "\033[?1049h");
+		leave = strstr(t.screen, "\033[?1049l");
+		EXPECT_TRUE(enter && leave && enter < leave) TH_LOG("signal %d: %s", sigs[i],
+								    t.screen);
+		/* Nothing is drawn after it. */
+		EXPECT_TRUE(leave && !strstr(leave, "restrack top")) TH_LOG("%s", t.screen);
+		EXPECT_NE(NULL, strstr(t.screen, "\033[?25h")) TH_LOG("%s", t.screen);
+	}
+}
+
 TEST(top_batch_is_plain_text)
 {
 	static struct result r;

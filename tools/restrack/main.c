@@ -55,7 +55,7 @@ static const char main_help[] =
 "                            'unlimited' lifts a quota\n"
 "  reset PID                 lift both of PID's quotas\n"
 "  status                    list every tracked process\n"
-"  top                       live view of the tracked processes\n"
+"  top [-p PID] [-u USER]    live view of the tracked processes\n"
 "  run [--heap SIZE] [--files N] [--] CMD [ARG...]\n"
 "                            run CMD tracked and limited; exit with its status\n"
 "\n"
@@ -117,14 +117,18 @@ static const struct cmd_help helps[] = {
 	  "  -j, --json   {\"source\": \"tracker_status\"|\"fetch\", \"quotas_known\": BOOL,\n"
 	  "               \"processes\": [objects as for show]}\n" },
 	{ "top",
-	  "Usage: restrack top [-d SECS] [-n COUNT] [-s KEY] [-r] [-b]\n\n"
-	  "A live view of the tracked processes, refreshed every SECS.\n\n"
+	  "Usage: restrack top [-d SECS] [-n COUNT] [-s KEY] [-r] [-b] [-p PID]\n"
+	  "                    [-u USER]\n\n"
+	  "A live view of the tracked processes, refreshed every SECS.  A process\n"
+	  "at 90% or more of a quota is shown in bold red.\n\n"
 	  "  -d, --delay SECS       refresh interval (default 2, at least 0.05)\n"
 	  "  -n, --iterations COUNT stop after COUNT refreshes\n"
 	  "  -s, --sort KEY         pid, user, heap, heap%, files, files%, command\n"
 	  "                         (default heap)\n"
 	  "  -r, --reverse          reverse the order\n"
-	  "  -b, --batch            plain text frames, no terminal control\n\n"
+	  "  -b, --batch            plain text frames, no terminal control\n"
+	  "  -p, --pid PID[,PID...] only these processes (may be repeated)\n"
+	  "  -u, --user USER        only the processes of USER (name or uid)\n\n"
 	  "Keys: p u h H f F c sort by pid, user, heap, heap%, files, files%,\n"
 	  "command; < > move the sort column; r reverse; space refresh; q quit.\n" },
 	{ "run",

@@ -62,9 +62,25 @@ static struct termios saved_tio;
 static bool tio_saved;
 static bool screen_on;
 
-/* Hide the cursor and clear; on the way out the last frame stays. */
-static const char enter_seq[] = "\033[?25l\033[H\033[2J";
-static const char leave_seq[] = "\033[?25h";
+/*
+ * The alternate screen (xterm's ?1049: smcup/rmcup in terminfo), the
+ * cursor hidden, cleared; on the way out, by q, ^C, SIGTERM, SIGHUP or ^Z,
+ * the cursor and the screen from before come back.
+ */
+static const char enter_seq[] = "\033[?1049h\033[?25l\033[H\033[2J";
+static const char leave_seq[] = "\033[?25h\033[?1049l";
+
+/* At this share of a quota or more, a row is highlighted. */
+#define NEAR_PCT 90.0
+static const char near_seq[] = "\033[1;31m";	/* bold red */
+
+/* -p and -u: the processes shown (none given: all). */
+static struct {
+	pid_t *pids;
+	size_t npids;
+	long *uids;
+	size_t nuids;
+} filter;
 
 static void write_all(int fd, const char *s, size_t n)
 {
@@ -196,10 +212,12 @@ struct screen {
 	int line;
 };
 
-static void put_line(struct screen *s, bool inverse, const char *fmt, ...)
+enum line_kind { LINE_PLAIN, LINE_INVERSE, LINE_NEAR };
+
+static void put_line(struct screen *s, enum line_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void put_line(struct screen *s, bool inverse, const char *fmt, ...)
+static void put_line(struct screen *s, enum line_kind kind, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -216,14 +234,101 @@ static void put_line(struct screen *s, bool inverse, const char *fmt, ...)
 		n = (int)sizeof(buf) - 1;
 	if (s->tty && s->cols > 0 && n > s->cols)
 		n = s->cols;
-	if (s->tty && inverse)
+	if (s->tty && kind == LINE_INVERSE)
 		fprintf(s->f, "\033[7m%.*s%*s\033[m\033[K\n", n, buf,
 			s->cols > n ? s->cols - n : 0, "");
+	else if (s->tty && kind == LINE_NEAR)
+		fprintf(s->f, "%s%.*s\033[m\033[K\n", near_seq, n, buf);
 	else if (s->tty)
 		fprintf(s->f, "%.*s\033[K\n", n, buf);
 	else
 		fprintf(s->f, "%.*s\n", n, buf);
 	s->line++;
+}
+
+static bool shown(const struct rt_proc *p)
+{
+	size_t i;
+	bool ok;
+
+	if (filter.npids) {
+		for (ok = false, i = 0; i < filter.npids && !ok; i++)
+			ok = filter.pids[i] == p->pid;
+		if (!ok)
+			return false;
+	}
+	if (filter.nuids) {
+		for (ok = false, i = 0; i < filter.nuids && !ok; i++)
+			ok = filter.uids[i] == p->uid;
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* Keep the processes -p and -u ask for; returns how many. */
+static size_t apply_filter(struct rt_proc *list, size_t n)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < n; i++)
+		if (shown(&list[i]))
+			list[kept++] = list[i];
+	return kept;
+}
+
+static void *add_item(void *v, size_t *n, size_t size)
+{
+	void *nv = realloc(v, (*n + 1) * size);
+
+	if (!nv) {
+		note("out of memory");
+		exit(EXIT_FAIL);
+	}
+	(*n)++;
+	return nv;
+}
+
+/* -p PID[,PID...]: 0 or -EINVAL. */
+static int add_pids(const char *arg)
+{
+	char buf[256], *tok, *save;
+	pid_t pid;
+
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf) || !*arg)
+		return -EINVAL;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (parse_pid(tok, &pid))
+			return -EINVAL;
+		filter.pids = add_item(filter.pids, &filter.npids, sizeof(*filter.pids));
+		filter.pids[filter.npids - 1] = pid;
+	}
+	return 0;
+}
+
+/* -u USER[,USER...]: a name (NSS) or a uid; 0 or -EINVAL. */
+static int add_users(const char *arg)
+{
+	char buf[256], *tok, *save;
+	unsigned long v;
+	long uid;
+	char *end;
+
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf) || !*arg)
+		return -EINVAL;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		errno = 0;
+		v = strtoul(tok, &end, 10);
+		if (*tok >= '0' && *tok <= '9' && !*end && !errno && v <= 0xffffffffUL) {
+			uid = (long)v;
+		} else {
+			if (user_uid(tok, &uid))
+				return -EINVAL;
+		}
+		filter.uids = add_item(filter.uids, &filter.nuids, sizeof(*filter.uids));
+		filter.uids[filter.nuids - 1] = uid;
+	}
+	return 0;
 }
 
 static void draw(struct screen *s, const char *err_text)
@@ -239,6 +344,8 @@ static void draw(struct screen *s, const char *err_text)
 	int ret;
 
 	ret = list_tracked(&list, &n, &source);
+	if (!ret)
+		n = apply_filter(list, n);
 	if (!ret && n) {
 		rows = calloc(n, sizeof(*rows));
 		if (!rows) {
@@ -264,30 +371,32 @@ static void draw(struct screen *s, const char *err_text)
 	if (s->tty)
 		fputs("\033[H", s->f);
 	s->line = 0;
-	put_line(s, false, "restrack top - %s - %zu tracked, heap %s, %llu files%s",
+	put_line(s, LINE_PLAIN, "restrack top - %s - %zu tracked, heap %s, %llu files%s",
 		 tbuf, n, restrack_format_size(heap_total, a, sizeof(a)), files_total,
 		 source == SOURCE_SCAN ? " - no tracker module: quotas unknown" : "");
-	put_line(s, false, "Sort: %s, %s.  Keys: p u h H f F c sort, < > column, "
+	put_line(s, LINE_PLAIN, "Sort: %s, %s.  Keys: p u h H f F c sort, < > column, "
 		 "r reverse, q quit", sorts[order.sort].name,
 		 sorts[order.sort].descending != order.reverse ? "descending" : "ascending");
 	if (ret)
-		put_line(s, false, "cannot list the tracked processes: %s",
+		put_line(s, LINE_PLAIN, "cannot list the tracked processes: %s",
 			 restrack_strerror(ret));
 	else if (err_text)
-		put_line(s, false, "%s", err_text);
+		put_line(s, LINE_PLAIN, "%s", err_text);
 	else
-		put_line(s, false, "%s", "");
-	put_line(s, true, "%7s %-8s %s %10s %10s %5s %6s %10s %5s  %s", "PID", "USER",
+		put_line(s, LINE_PLAIN, "%s", "");
+	put_line(s, LINE_INVERSE, "%7s %-8s %s %10s %10s %5s %6s %10s %5s  %s", "PID", "USER",
 		 "S", "HEAP", "HEAP QUOTA", "HEAP%", "FILES", "FILE QUOTA", "FILE%",
 		 "COMMAND");
 	for (i = 0; i < n && rows; i++) {
 		const struct rt_proc *p = &rows[i].p;
 
 		if (s->tty && s->line >= s->rows - 1 && i + 1 < n) {
-			put_line(s, false, "(%zu more)", n - i);
+			put_line(s, LINE_PLAIN, "(%zu more)", n - i);
 			break;
 		}
-		put_line(s, false, "%7d %-8.8s %c %10s %10s %5s %6lu %10s %5s  %s",
+		put_line(s, rows[i].heap_pct >= NEAR_PCT || rows[i].files_pct >= NEAR_PCT ?
+			 LINE_NEAR : LINE_PLAIN,
+			 "%7d %-8.8s %c %10s %10s %5s %6lu %10s %5s  %s",
 			 (int)p->pid, rows[i].user, p->state ? p->state : '?',
 			 restrack_format_size(p->heap, a, sizeof(a)),
 			 format_heap_quota(p->heap_quota_mib, p->quotas_known, b, sizeof(b)),
@@ -297,7 +406,7 @@ static void draw(struct screen *s, const char *err_text)
 			 p->comm[0] ? p->comm : "?");
 	}
 	if (!ret && !n)
-		put_line(s, false, "%s", "(no tracked processes)");
+		put_line(s, LINE_PLAIN, "%s", "(no tracked processes)");
 	if (s->tty)
 		fputs("\033[J", s->f);
 	else
@@ -376,6 +485,8 @@ int cmd_top(int argc, char **argv)
 		{ "sort", required_argument, NULL, 's' },
 		{ "reverse", no_argument, NULL, 'r' },
 		{ "batch", no_argument, NULL, 'b' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -394,7 +505,7 @@ int cmd_top(int argc, char **argv)
 	order.reverse = false;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:n:s:rbh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:n:s:rbp:u:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (parse_delay(optarg, &delay))
@@ -417,6 +528,15 @@ int cmd_top(int argc, char **argv)
 			break;
 		case 'b':
 			batch = true;
+			break;
+		case 'p':
+			if (add_pids(optarg))
+				return usage_error("top", "-p '%s' is not a PID or a list of "
+						   "them (1234,5678)", optarg);
+			break;
+		case 'u':
+			if (add_users(optarg))
+				return usage_error("top", "-u '%s': no such user", optarg);
 			break;
 		case 'h':
 			return cmd_help("top");
