@@ -65,6 +65,7 @@ static inline bool have_status(void)
  */
 struct result {
 	int status;		/* exit code, or 128 + signal */
+	int wstatus;		/* as waitpid() returned it */
 	char out[OUT_SIZE];	/* stdout */
 	char err[OUT_SIZE];	/* stderr */
 };
@@ -84,17 +85,28 @@ static inline int become(uid_t uid)
 	return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 }
 
-static inline int wait_status(pid_t pid)
+/* Exit code or 128 + signal; the raw status in *@raw when not NULL. */
+static inline int wait_status_raw(pid_t pid, int *raw)
 {
 	int st = 0;
 
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -1;
+	if (raw)
+		*raw = st;
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
 	return 128 + WTERMSIG(st);
 }
+
+static inline int wait_status(pid_t pid)
+{
+	return wait_status_raw(pid, NULL);
+}
+
+/* Called in run_as()'s child just before the exec, when set. */
+static void (*run_as_hook)(void);
 
 /*
  * Run argv (argv[0] is the program) as @uid (-1: as we are), stdin from
@@ -127,6 +139,8 @@ static inline int run_as(struct result *r, long uid, char *const argv[])
 		close_from(3);
 		if (uid >= 0 && become((uid_t)uid))
 			_exit(99);
+		if (run_as_hook)
+			run_as_hook();
 		execv(argv[0], argv);
 		_exit(98);
 	}
@@ -156,7 +170,7 @@ static inline int run_as(struct result *r, long uid, char *const argv[])
 	}
 	r->out[len[0]] = '\0';
 	r->err[len[1]] = '\0';
-	r->status = wait_status(pid);
+	r->status = wait_status_raw(pid, &r->wstatus);
 	return r->status;
 }
 

@@ -492,6 +492,112 @@ TEST(run_quota_below_usage_before_exec)
 		     "--files\n", r.err);
 }
 
+/* Started with SIGCHLD ignored (nohup-like wrappers, some daemons). */
+static void ignore_sigchld(void)
+{
+	signal(SIGCHLD, SIG_IGN);
+}
+
+TEST(run_with_sigchld_ignored)
+{
+	static struct result r;
+
+	REQUIRE_RESTRACK();
+	run_as_hook = ignore_sigchld;
+	TOOL_RUN(&r, "run", "--", self_path, HELPER, "exit", "7");
+	run_as_hook = NULL;
+	EXPECT_EQ(7, r.status) TH_LOG_RESULT(&r);
+	EXPECT_STREQ("", r.err);
+}
+
+/* run dies of CMD's signal, so that a shell loop stops on ^C. */
+TEST(run_dies_of_the_signal_that_killed_cmd)
+{
+	static struct result r;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGKILL };
+	char n[8];
+	int i;
+
+	REQUIRE_RESTRACK();
+	for (i = 0; i < 3; i++) {
+		TOOL_RUN(&r, "run", "--", self_path, HELPER, "signal",
+			 fmt(n, sizeof(n), "%d", sigs[i]));
+		EXPECT_TRUE(WIFSIGNALED(r.wstatus) && WTERMSIG(r.wstatus) == sigs[i])
+			TH_LOG_RESULT(&r);
+		EXPECT_FALSE(WCOREDUMP(r.wstatus));
+	}
+	/* A quota kill too (restrack reports it first). */
+	TOOL_RUN(&r, "run", "--files", "10", "--", self_path, HELPER, "files", "50");
+	EXPECT_TRUE(WIFSIGNALED(r.wstatus) && WTERMSIG(r.wstatus) == SIGKILL) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "was killed for crossing its file quota")) TH_LOG_RESULT(&r);
+}
+
+/* restrack run in its own process group, its stdout a pipe; NULL on failure. */
+static pid_t run_started(int *out, char *const argv[])
+{
+	int o[2];
+	pid_t pid;
+
+	if (pipe(o))
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		setpgid(0, 0);
+		dup2(o[1], 1);
+		close_from(3);
+		execv(argv[0], argv);
+		_exit(98);
+	}
+	setpgid(pid, pid);
+	close(o[1]);
+	*out = o[0];
+	return pid;
+}
+
+/* Its status within @ms, or -1 (then its whole group is killed). */
+static int wait_within(pid_t pid, int ms, int *raw)
+{
+	long long end = now_ms() + ms;
+	pid_t got;
+
+	while (now_ms() < end) {
+		got = waitpid(pid, raw, WNOHANG);
+		if (got == pid)
+			return 0;
+		usleep(10000);
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, raw, 0);
+	return -1;
+}
+
+TEST(run_passes_signals_on_to_cmd)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	char c = 0;
+	pid_t pid;
+	int i, out, st = 0;
+
+	REQUIRE_RESTRACK();
+	for (i = 0; i < 3; i++) {
+		pid = run_started(&out, (char *const[]){ TOOL, "run", "--", self_path, HELPER,
+							 "pause", NULL });
+		ASSERT_LT(0, pid);
+		/* CMD is running (and has written "R") before the signal. */
+		ASSERT_EQ(1, read(out, &c, 1));
+		EXPECT_EQ('R', c);
+		close(out);
+		ASSERT_EQ(0, kill(pid, sigs[i]));
+		EXPECT_EQ(0, wait_within(pid, 5000, &st)) TH_LOG("signal %d not passed on", sigs[i]);
+		EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == sigs[i])
+			TH_LOG("signal %d: status %#x", sigs[i], st);
+	}
+}
+
 TEST(run_as_unprivileged_user)
 {
 	static struct result r;
@@ -801,6 +907,12 @@ static int helper_main(int argc, char **argv)
 	if (!strcmp(mode, "signal")) {
 		raise((int)n);
 		return 99;
+	}
+	if (!strcmp(mode, "pause")) {
+		if (write(1, "R", 1) != 1)
+			return 3;
+		for (;;)
+			pause();
 	}
 	if (!strcmp(mode, "heap")) {
 		for (i = 0; i < n; i++)

@@ -140,6 +140,9 @@ static const struct cmd_help helps[] = {
 	  "  --heap SIZE   heap quota, as for cap (rounded up to whole MiB)\n"
 	  "  --files N     open file quota\n"
 	  "  -q, --quiet   no notes (rounding); the kill report stays\n\n"
+	  "SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 sent to restrack\n"
+	  "are passed on to CMD.  When a signal kills CMD, restrack dies of the\n"
+	  "same signal (so a shell loop stops on Ctrl-C).\n\n"
 	  "Exit status: CMD's; 128+N when signal N killed it; 125 when restrack\n"
 	  "failed; 126 when CMD could not be run; 127 when it was not found.\n" },
 };
@@ -459,7 +462,11 @@ int main(int argc, char **argv)
 					   "'restrack --json status'");
 		return cmd_top(argc, argv);
 	}
-	if (!strcmp(cmd, "run"))
-		return cmd_run(argc, argv);
+	if (!strcmp(cmd, "run")) {
+		i = cmd_run(argc, argv);
+		if (die_signal)
+			die_of(die_signal);	/* CMD's death, for the shell */
+		return i;
+	}
 	return usage_error(NULL, "no command '%s'", cmd);
 }

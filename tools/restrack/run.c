@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,11 +46,43 @@ struct run_shared {
 };
 
 static volatile pid_t child_pid;
+int die_signal;
 
-static void forward_signal(int sig)
+/*
+ * Pass a signal on to CMD, except one the terminal sent (^C, ^\): the
+ * terminal sent it to CMD too, as it is in our process group (sudo does
+ * the same).
+ */
+static void forward_signal(int sig, siginfo_t *si, void *uc)
 {
+	(void)uc;
+	if (si && si->si_code == SI_KERNEL)
+		return;
 	if (child_pid > 0)
 		kill(child_pid, sig);
+}
+
+/*
+ * Die of @sig, as CMD did, so that a shell sees CMD's death (bash stops a
+ * loop on a SIGINT death, not on exit status 130); no core file of our
+ * own.  Returns only when @sig does not kill us.
+ */
+void die_of(int sig)
+{
+	struct rlimit no_core = { 0, 0 };
+	struct sigaction sa;
+	sigset_t set;
+
+	setrlimit(RLIMIT_CORE, &no_core);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(sig, &sa, NULL);
+	fflush(stdout);
+	fflush(stderr);
+	raise(sig);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 static void child(struct run_shared *sh, long heap, long files, bool cap,
@@ -231,7 +264,9 @@ int cmd_run(int argc, char **argv)
 	unsigned long long bytes = 0;
 	struct sigaction sa;
 	sigset_t block, old_mask;
-	static const int forwarded[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+	static const int forwarded[] = {
+		SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2,
+	};
 	struct run_shared *sh;
 	int c, ret, rounded = 0, kfd, status = 0;
 	char msg[512], a[32], **cmd;
@@ -301,6 +336,15 @@ int cmd_run(int argc, char **argv)
 	if (kfd >= 0)
 		lseek(kfd, 0, SEEK_END);
 
+	/*
+	 * We wait for CMD: an ignored SIGCHLD (inherited through exec) would
+	 * have the kernel reap it and waitpid() fail with ECHILD.  CMD gets
+	 * the default disposition too, as it would from a shell.
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+
 	/* Signals to pass on wait until the handlers are in place. */
 	sigemptyset(&block);
 	for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
@@ -321,13 +365,10 @@ int cmd_run(int argc, char **argv)
 	}
 	child_pid = pid;
 
-	/* Like a shell: the terminal's ^C and ^\ reach CMD; pass on the rest. */
+	/* Pass the signals on, but the terminal's, which CMD has already. */
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	sa.sa_handler = forward_signal;
-	sa.sa_flags = SA_RESTART;
+	sa.sa_sigaction = forward_signal;
+	sa.sa_flags = SA_RESTART | SA_SIGINFO;
 	for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaction(forwarded[i], &sa, NULL);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
@@ -360,6 +401,7 @@ int cmd_run(int argc, char **argv)
 	if (WIFSIGNALED(status)) {
 		report_signal(pid, basename_of(cmd[0]), status, kfd,
 			      (const struct run_shared *)sh, heap, files);
+		die_signal = WTERMSIG(status);	/* main() dies of it */
 		return 128 + WTERMSIG(status);
 	}
 	return EXIT_RUN_FAIL;

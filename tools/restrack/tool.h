@@ -97,6 +97,8 @@ void print_status_json(FILE *f, const struct rt_proc *list, size_t n,
 void format_kill(char *buf, size_t size, const struct kill_info *k);
 
 /* run.c, top.c */
+extern int die_signal;
+void die_of(int sig);
 int cmd_run(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 
