@@ -235,21 +235,50 @@ TEST(cap_and_reset)
 	EXPECT_EQ(0, sleeper_stop(&s));
 }
 
-TEST(cap_below_usage_kills_at_once)
+/* A quota below the usage would kill at once: refused without --force. */
+TEST(cap_below_usage_needs_force)
 {
 	static struct result r;
+	struct per_proc_resource st;
 	struct sleeper s;
-	char pid[32], want[128];
+	char pid[32], want[160];
 
 	REQUIRE_RESTRACK();
 	ASSERT_EQ(0, sleeper_start(&s, "rt-capkill", -1));
 	fmt(pid, sizeof(pid), "%d", s.pid);
 	ASSERT_EQ(0, rt_register(s.pid));
-	EXPECT_EQ(0, TOOL_RUN(&r, "cap", pid, "--heap", "0", "--files", "unlimited"))
+	ASSERT_EQ(0, rt_fetch(&st, s.pid));
+
+	EXPECT_EQ(1, TOOL_RUN(&r, "cap", pid, "--heap", "0", "--files", "unlimited"))
 		TH_LOG_RESULT(&r);
-	EXPECT_NE(NULL, strstr(r.err, fmt(want, sizeof(want), "pid %d used ", s.pid)))
+	EXPECT_NE(NULL, strstr(r.err, fmt(want, sizeof(want), "refusing to cap pid %d: "
+					  "it has ", s.pid))) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, fmt(want, sizeof(want), "(%lu bytes), over the heap "
+					  "quota of 0 MiB, so the kernel would kill it at "
+					  "once; give --force to do that\n", st.heapsize)))
 		TH_LOG_RESULT(&r);
-	EXPECT_NE(NULL, strstr(r.err, "over the new heap quota of 0 MiB: the kernel killed it\n"))
+	EXPECT_EQ(1, TOOL_RUN(&r, "cap", pid, "--heap", "unlimited", "--files", "1"))
+		TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, fmt(want, sizeof(want), "it has %lu open files, over "
+					  "the file quota of 1, so", st.openfile_count)))
+		TH_LOG_RESULT(&r);
+	/* Refused means not set: it lives, unlimited. */
+	EXPECT_EQ(0, rt_fetch(&st, s.pid));
+	EXPECT_EQ('S', proc_state(s.pid));
+
+	/* A bare number under 1 MiB is bytes: refused, with a hint. */
+	EXPECT_EQ(2, TOOL_RUN(&r, "cap", pid, "--heap", "512")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "--heap '512' is 512 bytes, which the kernel would "
+			       "round up to 1 MiB: did you mean 512M?")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(125, TOOL_RUN(&r, "run", "--heap", "512", "--", self_path, HELPER,
+				"exit", "0")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "did you mean 512M?")) TH_LOG_RESULT(&r);
+
+	EXPECT_EQ(0, TOOL_RUN(&r, "cap", pid, "--heap", "0", "--files", "unlimited",
+			      "--force")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, fmt(want, sizeof(want), "pid %d had ", s.pid)))
+		TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "over the heap quota of 0 MiB: the kernel killed it\n"))
 		TH_LOG_RESULT(&r);
 	EXPECT_EQ(128 + SIGKILL, sleeper_stop(&s));
 }

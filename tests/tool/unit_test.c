@@ -298,6 +298,57 @@ static void heap_quota_rounds_to_mib(void)
 	CHECK_INT(parse_heap_quota("18446744073709551615", &mib, &bytes, &rounded), -ERANGE);
 }
 
+/* cap and run share one --heap parser; a bare number under 1 MiB is refused. */
+static void heap_arg_refuses_bare_bytes_under_a_mib(void)
+{
+	struct heap_arg h;
+	char why[256], note[256];
+
+	CHECK_INT(heap_arg_parse("512", &h, why, sizeof(why)), -EINVAL);
+	CHECK_STR(why, "--heap '512' is 512 bytes, which the kernel would round up to "
+		  "1 MiB: did you mean 512M? (write 512B for bytes)");
+	CHECK_INT(heap_arg_parse("1048575", &h, why, sizeof(why)), -EINVAL);
+	CHECK(strstr(why, "did you mean 1048575M?"), "%s", why);
+	/* A unit says what is meant. */
+	CHECK_INT(heap_arg_parse("512B", &h, why, sizeof(why)), 0);
+	CHECK_INT(h.mib, 1);
+	CHECK_INT(h.rounded, 1);
+	CHECK_INT(heap_arg_parse("100K", &h, why, sizeof(why)), 0);
+	CHECK_INT(h.mib, 1);
+	CHECK_INT(heap_arg_parse("0", &h, why, sizeof(why)), 0);
+	CHECK_INT(h.mib, 0);
+	CHECK_INT(h.rounded, 0);
+	CHECK_INT(heap_arg_parse("1048576", &h, why, sizeof(why)), 0);
+	CHECK_INT(h.mib, 1);
+	CHECK_INT(h.rounded, 0);
+	CHECK(!heap_arg_rounding(&h, note, sizeof(note)), "rounded");
+	CHECK_INT(heap_arg_parse("40000000", &h, why, sizeof(why)), 0);
+	CHECK_INT(h.mib, 39);
+	CHECK_STR(heap_arg_rounding(&h, note, sizeof(note)),
+		  "heap quota 38.1 MiB (40000000 bytes) rounded up to 39 MiB: the kernel "
+		  "counts whole MiB");
+	CHECK_INT(heap_arg_parse("unlimited", &h, why, sizeof(why)), 0);
+	CHECK_INT(h.mib, -1);
+	CHECK_INT(heap_arg_parse("5Q", &h, why, sizeof(why)), -EINVAL);
+	CHECK_STR(why, "--heap '5Q' is not a size (like 512K, 64M, 1.5GiB, or unlimited)");
+	CHECK_INT(heap_arg_parse("18446744073709551615", &h, why, sizeof(why)), -ERANGE);
+	CHECK_STR(why, "--heap '18446744073709551615' is too large");
+}
+
+static void over_quota_says_which(void)
+{
+	char what[160];
+
+	CHECK_INT(over_quota(-1, -1, 1UL << 40, 1000, what, sizeof(what)), OVER_NONE);
+	CHECK_STR(what, "");
+	CHECK_INT(over_quota(1, 10, 1048576, 10, what, sizeof(what)), OVER_NONE);
+	CHECK_INT(over_quota(0, 10, 135168, 3, what, sizeof(what)), OVER_HEAP);
+	CHECK_STR(what, "132 KiB (135168 bytes), over the heap quota of 0 MiB");
+	CHECK_INT(over_quota(4, 2, 135168, 3, what, sizeof(what)), OVER_FILES);
+	CHECK_STR(what, "3 open files, over the file quota of 2");
+	CHECK_INT(over_quota(0, 0, 1, 1, NULL, 0), OVER_HEAP);
+}
+
 /*
  * getpwuid(3) as this program sees it: one user only NSS knows (not in
  * /etc/passwd), one uid whose lookup fails, the C library's for the rest.
@@ -688,6 +739,8 @@ int main(void)
 	run("exit_codes_are_distinct", exit_codes_are_distinct);
 	run("parse_pid_is_strict", parse_pid_is_strict);
 	run("heap_quota_rounds_to_mib", heap_quota_rounds_to_mib);
+	run("heap_arg_refuses_bare_bytes_under_a_mib", heap_arg_refuses_bare_bytes_under_a_mib);
+	run("over_quota_says_which", over_quota_says_which);
 	run("file_quota_and_delay", file_quota_and_delay);
 	run("user_names_come_from_nss", user_names_come_from_nss);
 	run("status_line_parses", status_line_parses);

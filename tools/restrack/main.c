@@ -50,7 +50,7 @@ static const char main_help[] =
 "  register PID              start tracking PID\n"
 "  deregister PID            stop tracking PID; its quotas go too\n"
 "  show PID                  PID's heap, open files and quotas (alias: fetch)\n"
-"  cap PID [--heap SIZE] [--files N]\n"
+"  cap PID [--heap SIZE] [--files N] [--force]\n"
 "                            set PID's quotas; SIZE like 512K, 64M, 1.5GiB;\n"
 "                            'unlimited' lifts a quota\n"
 "  reset PID                 lift both of PID's quotas\n"
@@ -65,7 +65,9 @@ static const char main_help[] =
 "  -V, --version   print the version\n"
 "\n"
 "Sizes: K, M, G, T and KiB, MiB, GiB, TiB are powers of 1024; KB, MB, GB, TB\n"
-"powers of 1000.  The kernel counts the heap quota in MiB: --heap rounds up.\n"
+"powers of 1000; a number alone is bytes.  The kernel counts the heap quota\n"
+"in MiB: --heap rounds up, and refuses a number alone under 1 MiB (512 is\n"
+"512 bytes: write 512M, or 512B when bytes are meant).\n"
 "\n"
 "Exit status: 0 ok; 1 failure; 2 usage error; 3 no such process, or not\n"
 "tracked; 4 permission denied; 5 this kernel has no resource tracker.\n"
@@ -97,15 +99,17 @@ static const struct cmd_help helps[] = {
 	  "               files, heap_quota_mib, heap_quota_bytes, file_quota\n"
 	  "               (-1 unlimited, null unknown)\n" },
 	{ "cap",
-	  "Usage: restrack cap PID [--heap SIZE] [--files N]\n\n"
+	  "Usage: restrack cap PID [--heap SIZE] [--files N] [--force]\n\n"
 	  "Set PID's quotas.  A quota not given keeps its value (read from\n"
 	  "/proc/tracker_status; without the tracker module give both).\n"
-	  "A process already over a new quota is killed at once.  Raising a\n"
-	  "quota needs CAP_SYS_RESOURCE.\n\n"
+	  "The kernel kills a process already over a new quota at once: a quota\n"
+	  "below PID's usage is refused without --force.  Raising a quota needs\n"
+	  "CAP_SYS_RESOURCE.\n\n"
 	  "  --heap SIZE   heap quota: bytes with an optional unit (K, M, G, T,\n"
 	  "                KiB..TiB: powers of 1024; KB..TB: powers of 1000),\n"
 	  "                rounded up to whole MiB; 'unlimited' for none\n"
-	  "  --files N     open file quota; 'unlimited' for none\n" },
+	  "  --files N     open file quota; 'unlimited' for none\n"
+	  "  -f, --force   set a quota below PID's usage, which kills it\n" },
 	{ "reset",
 	  "Usage: restrack reset PID\n\n"
 	  "Lift both of PID's quotas (needs CAP_SYS_RESOURCE when one is set).\n" },
@@ -307,30 +311,26 @@ static int cmd_cap(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "heap", required_argument, NULL, 'H' },
 		{ "files", required_argument, NULL, 'F' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long long bytes = 0;
-	long heap = RESTRACK_UNLIMITED, files = RESTRACK_UNLIMITED;
-	bool have_heap = false, have_files = false, have_usage;
+	struct heap_arg h = { .mib = RESTRACK_UNLIMITED };
+	long heap, files = RESTRACK_UNLIMITED;
+	bool have_heap = false, have_files = false, have_usage, force = false;
 	struct restrack_usage u;
 	struct rt_proc sp;
-	char a[32];
-	int c, rounded = 0, ret;
+	char why[256], what[160];
+	int c, ret;
 	pid_t pid;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
-			ret = parse_heap_quota(optarg, &heap, &bytes, &rounded);
-			if (ret == -ERANGE)
-				return usage_error("cap", "--heap '%s' is too large", optarg);
-			if (ret)
-				return usage_error("cap", "--heap '%s' is not a size "
-						   "(like 512K, 64M, 1.5GiB, or unlimited)",
-						   optarg);
+			if (heap_arg_parse(optarg, &h, why, sizeof(why)))
+				return usage_error("cap", "%s", why);
 			have_heap = true;
 			break;
 		case 'F':
@@ -339,6 +339,9 @@ static int cmd_cap(int argc, char **argv)
 				return usage_error("cap", "--files '%s' is not a count "
 						   "(a number from 0, or unlimited)", optarg);
 			have_files = true;
+			break;
+		case 'f':
+			force = true;
 			break;
 		case 'h':
 			return cmd_help("cap");
@@ -356,6 +359,7 @@ static int cmd_cap(int argc, char **argv)
 		return usage_error("cap", "give --heap SIZE, --files N or both");
 	if (!restrack_available())
 		return nosys();
+	heap = h.mib;
 
 	if (!have_heap || !have_files) {
 		ret = status_lookup(pid, &sp);
@@ -383,24 +387,23 @@ static int cmd_cap(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 	}
-	if (rounded)
-		note("heap quota %s (%llu bytes) rounded up to %ld MiB: the kernel "
-		     "counts whole MiB", restrack_format_size(bytes, a, sizeof(a)),
-		     bytes, heap);
+	if (heap_arg_rounding(&h, why, sizeof(why)))
+		note("%s", why);
 
+	/* The kernel kills a process already over a new quota: ask first. */
 	have_usage = restrack_fetch(pid, &u) == 0;
+	if (have_usage && !force &&
+	    over_quota(heap, files, u.heap_bytes, u.files, what, sizeof(what))) {
+		note("refusing to cap pid %d: it has %s, so the kernel would kill it "
+		     "at once; give --force to do that", (int)pid, what);
+		return EXIT_FAIL;
+	}
 	ret = restrack_cap(pid, heap, files);
 	if (ret)
 		return fail(RESTRACK_OP_CAP, pid, ret);
-	if (have_usage && heap >= 0 &&
-	    u.heap_bytes > (unsigned long)heap * RESTRACK_MIB)
-		note("pid %d used %s (%lu bytes), over the new heap quota of %ld MiB: "
-		     "the kernel killed it", (int)pid,
-		     restrack_format_size(u.heap_bytes, a, sizeof(a)), u.heap_bytes,
-		     heap);
-	else if (have_usage && files >= 0 && u.files > (unsigned long)files)
-		note("pid %d had %lu open files, over the new file quota of %ld: "
-		     "the kernel killed it", (int)pid, u.files, files);
+	if (have_usage && over_quota(heap, files, u.heap_bytes, u.files, what,
+				     sizeof(what)))
+		note("pid %d had %s: the kernel killed it", (int)pid, what);
 	return EXIT_OK;
 }
 

@@ -197,6 +197,7 @@ static void report_signal(pid_t pid, const char *name, int status, int kfd,
 	int sig = WTERMSIG(status);
 	char msg[512], q[64], a[32];
 	struct kill_info k;
+	enum over_quota over;
 	int ret;
 	bool before_exec = sh->stage != STAGE_EXEC;
 
@@ -216,12 +217,11 @@ static void report_signal(pid_t pid, const char *name, int status, int kfd,
 		note("pid %d (%s) was %s", (int)pid, k.comm[0] ? k.comm : name, msg);
 		return;
 	}
-	if (ret == 0 || (sh->stage == STAGE_CAPPING &&
-			 ((heap >= 0 && sh->heap > (unsigned long)heap * RESTRACK_MIB) ||
-			  (files >= 0 && sh->files > (unsigned long)files)))) {
+	over = sh->stage == STAGE_CAPPING ?
+		over_quota(heap, files, sh->heap, sh->files, NULL, 0) : OVER_NONE;
+	if (ret == 0 || over) {
 		/* The kernel's figure if it logged one, else the child's own. */
-		bool heap_kill = ret == 0 ? k.kind == KILL_HEAP :
-			(heap >= 0 && sh->heap > (unsigned long)heap * RESTRACK_MIB);
+		bool heap_kill = ret == 0 ? k.kind == KILL_HEAP : over == OVER_HEAP;
 		unsigned long usage = ret == 0 ? k.usage : heap_kill ? sh->heap : sh->files;
 
 		if (heap_kill)
@@ -259,17 +259,17 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	long heap = RESTRACK_UNLIMITED, files = RESTRACK_UNLIMITED;
+	struct heap_arg h = { .mib = RESTRACK_UNLIMITED };
+	long heap, files = RESTRACK_UNLIMITED;
 	bool cap = false, quiet = false;
-	unsigned long long bytes = 0;
 	struct sigaction sa;
 	sigset_t block, old_mask;
 	static const int forwarded[] = {
 		SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2,
 	};
 	struct run_shared *sh;
-	int c, ret, rounded = 0, kfd, status = 0;
-	char msg[512], a[32], **cmd;
+	int c, kfd, status = 0;
+	char msg[512], **cmd;
 	size_t i;
 	pid_t pid;
 
@@ -278,14 +278,8 @@ int cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
-			ret = parse_heap_quota(optarg, &heap, &bytes, &rounded);
-			if (ret == -ERANGE) {
-				usage_error("run", "--heap '%s' is too large", optarg);
-				return EXIT_RUN_FAIL;
-			}
-			if (ret) {
-				usage_error("run", "--heap '%s' is not a size (like 512K, "
-					    "64M, 1.5GiB, or unlimited)", optarg);
+			if (heap_arg_parse(optarg, &h, msg, sizeof(msg))) {
+				usage_error("run", "%s", msg);
 				return EXIT_RUN_FAIL;
 			}
 			cap = true;
@@ -315,15 +309,14 @@ int cmd_run(int argc, char **argv)
 		usage_error("run", "give a command to run");
 		return EXIT_RUN_FAIL;
 	}
+	heap = h.mib;
 	cmd = argv + optind;
 	if (!restrack_available()) {
 		note("%s", restrack_strerror(-ENOSYS));
 		return EXIT_RUN_FAIL;
 	}
-	if (rounded && !quiet)
-		note("heap quota %s (%llu bytes) rounded up to %ld MiB: the kernel "
-		     "counts whole MiB", restrack_format_size(bytes, a, sizeof(a)),
-		     bytes, heap);
+	if (!quiet && heap_arg_rounding(&h, msg, sizeof(msg)))
+		note("%s", msg);
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -58,10 +58,23 @@ struct kill_info {
 	long quota;		/* MiB or files */
 };
 
+/* A --heap value (cap, run). */
+struct heap_arg {
+	long mib;			/* RESTRACK_UNLIMITED: none */
+	unsigned long long bytes;	/* as given, 0 for unlimited */
+	bool rounded;			/* not whole MiB: rounded up */
+};
+
+enum over_quota { OVER_NONE, OVER_HEAP, OVER_FILES };
+
 /* util.c: parsing */
 int parse_pid(const char *s, pid_t *pid);
 int parse_heap_quota(const char *s, long *mib, unsigned long long *bytes,
 		     int *rounded);
+int heap_arg_parse(const char *s, struct heap_arg *h, char *why, size_t size);
+const char *heap_arg_rounding(const struct heap_arg *h, char *buf, size_t size);
+enum over_quota over_quota(long heap_mib, long files, unsigned long heap,
+			   unsigned long nfiles, char *what, size_t size);
 int parse_file_quota(const char *s, long *quota);
 int parse_delay(const char *s, double *seconds);
 int status_parse_line(const char *line, struct rt_proc *p);

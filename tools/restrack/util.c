@@ -84,6 +84,92 @@ int parse_heap_quota(const char *s, long *mib, unsigned long long *bytes,
 	return 0;
 }
 
+/* Digits and at most a fraction: a size without a unit, which is bytes. */
+static bool bare_number(const char *s)
+{
+	for (; *s; s++)
+		if (!(*s >= '0' && *s <= '9') && !strchr(". \t", *s))
+			return false;
+	return true;
+}
+
+/*
+ * A --heap value for cap and run: 0, or -EINVAL / -ERANGE with the reason
+ * in @why.  A bare number is bytes; one under 1 MiB (but 0) is refused,
+ * since the kernel would make it 1 MiB and 512 most likely meant 512M.
+ */
+int heap_arg_parse(const char *s, struct heap_arg *h, char *why, size_t size)
+{
+	char num[32];
+	size_t n;
+	int ret, rounded;
+
+	memset(h, 0, sizeof(*h));
+	ret = parse_heap_quota(s, &h->mib, &h->bytes, &rounded);
+	if (ret == -ERANGE) {
+		snprintf(why, size, "--heap '%s' is too large", s);
+		return ret;
+	}
+	if (ret) {
+		snprintf(why, size, "--heap '%s' is not a size (like 512K, 64M, 1.5GiB, "
+			 "or unlimited)", s);
+		return ret;
+	}
+	h->rounded = rounded;
+	if (h->mib >= 0 && h->bytes && h->bytes < RESTRACK_MIB && bare_number(s)) {
+		while (*s == ' ')
+			s++;
+		n = strcspn(s, " ");
+		snprintf(num, sizeof(num), "%.*s", (int)(n < 20 ? n : 20), s);
+		snprintf(why, size, "--heap '%s' is %llu bytes, which the kernel would "
+			 "round up to 1 MiB: did you mean %sM? (write %sB for bytes)",
+			 num, h->bytes, num, num);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The note for a --heap value that was rounded up; NULL when it was not. */
+const char *heap_arg_rounding(const struct heap_arg *h, char *buf, size_t size)
+{
+	char a[32];
+
+	if (!h->rounded)
+		return NULL;
+	snprintf(buf, size, "heap quota %s (%llu bytes) rounded up to %ld MiB: the "
+		 "kernel counts whole MiB", restrack_format_size(h->bytes, a, sizeof(a)),
+		 h->bytes, h->mib);
+	return buf;
+}
+
+/*
+ * Which of the quotas @heap_mib and @files (RESTRACK_UNLIMITED: none) the
+ * usage @heap bytes and @nfiles is over; the heap first.  With @what, says
+ * by how much: "4.2 MiB (4403200 bytes), over the heap quota of 4 MiB".
+ */
+enum over_quota over_quota(long heap_mib, long files, unsigned long heap,
+			   unsigned long nfiles, char *what, size_t size)
+{
+	char a[32];
+
+	if (heap_mib >= 0 && heap > (unsigned long)heap_mib * RESTRACK_MIB) {
+		if (what)
+			snprintf(what, size, "%s (%lu bytes), over the heap quota of "
+				 "%ld MiB", restrack_format_size(heap, a, sizeof(a)),
+				 heap, heap_mib);
+		return OVER_HEAP;
+	}
+	if (files >= 0 && nfiles > (unsigned long)files) {
+		if (what)
+			snprintf(what, size, "%lu open file%s, over the file quota of %ld",
+				 nfiles, nfiles == 1 ? "" : "s", files);
+		return OVER_FILES;
+	}
+	if (what && size)
+		what[0] = '\0';
+	return OVER_NONE;
+}
+
 int parse_file_quota(const char *s, long *quota)
 {
 	unsigned long v;
