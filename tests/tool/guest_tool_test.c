@@ -342,6 +342,104 @@ TEST(permission_errors_exit_4)
 }
 
 /* ---------------------------------------------------------------------
+ * --json: one object from every command, errors included; several pids.
+ */
+TEST(json_report_from_every_command)
+{
+	static struct result r;
+	struct sleeper s[2];
+	char a[32], b[32], obj[1024], want[160];
+	pid_t dead;
+	int i;
+
+	REQUIRE_RESTRACK();
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, sleeper_start(&s[i], i ? "rt-json-b" : "rt-json-a", -1));
+	fmt(a, sizeof(a), "%d", s[0].pid);
+	fmt(b, sizeof(b), "%d", s[1].pid);
+
+	/* A negative pid is a bad pid, not an unknown option. */
+	EXPECT_EQ(2, TOOL_RUN(&r, "register", "-1")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "register: '-1' is not a PID (a number from 1)"))
+		TH_LOG_RESULT(&r);
+	EXPECT_EQ(2, TOOL_RUN(&r, "cap", "-5", "--heap", "-1")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "'-5' is not a PID")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(2, TOOL_RUN(&r, "--json", "register", "-1")) TH_LOG_RESULT(&r);
+	EXPECT_STREQ("{\"command\":\"register\",\"source\":null,\"quotas_known\":null,"
+		     "\"processes\":[],\"kill\":null,\"notes\":[],\"errors\":[{\"pid\":null,"
+		     "\"errno\":null,\"message\":\"'-1' is not a PID (a number from 1)\"}],"
+		     "\"exit\":2}\n", r.out);
+	EXPECT_STREQ("", r.err);
+
+	/* Success: an empty report. */
+	EXPECT_EQ(0, TOOL_RUN(&r, "register", "--json", a)) TH_LOG_RESULT(&r);
+	EXPECT_STREQ("{\"command\":\"register\",\"source\":null,\"quotas_known\":null,"
+		     "\"processes\":[],\"kill\":null,\"notes\":[],\"errors\":[],\"exit\":0}\n",
+		     r.out);
+	ASSERT_EQ(0, rt_register(s[1].pid));
+
+	/* The kernel's errors, with the pid and errno's name. */
+	EXPECT_EQ(1, TOOL_RUN(&r, "--json", "register", a)) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, fmt(want, sizeof(want), "\"errors\":[{\"pid\":%d,"
+					  "\"errno\":\"EEXIST\",\"message\":\"cannot register pid %d: ",
+					  s[0].pid, s[0].pid))) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "\"exit\":1}\n")) TH_LOG_RESULT(&r);
+	EXPECT_STREQ("", r.err);
+	dead = reaped_pid();
+	EXPECT_EQ(3, TOOL_RUN(&r, "--json", "deregister", fmt(want, sizeof(want), "%d", dead)))
+		TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "\"errno\":\"ESRCH\"")) TH_LOG_RESULT(&r);
+
+	/* show and status take several pids; a bad one is an error, the rest shown. */
+	EXPECT_EQ(3, TOOL_RUN(&r, "--json", "show", a, fmt(want, sizeof(want), "%d", dead), b))
+		TH_LOG_RESULT(&r);
+	EXPECT_TRUE(json_object_of(r.out, s[0].pid, obj, sizeof(obj))) TH_LOG_RESULT(&r);
+	EXPECT_TRUE(json_object_of(r.out, s[1].pid, obj, sizeof(obj))) TH_LOG_RESULT(&r);
+	EXPECT_TRUE(starts_with(r.out, "{\"command\":\"show\",")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "\"errno\":\"ESRCH\"")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "\"exit\":3}\n")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(0, TOOL_RUN(&r, "show", a, b)) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "command:     rt-json-a\n")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "\n\npid:         ")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "command:     rt-json-b\n")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(0, TOOL_RUN(&r, "status", b, a)) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "rt-json-a")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "rt-json-b")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(0, TOOL_RUN(&r, "status", "--json", a)) TH_LOG_RESULT(&r);
+	EXPECT_TRUE(json_object_of(r.out, s[0].pid, obj, sizeof(obj))) TH_LOG_RESULT(&r);
+	EXPECT_FALSE(json_object_of(r.out, s[1].pid, obj, sizeof(obj))) TH_LOG_RESULT(&r);
+
+	/* Notes go in the report: cap's rounding. */
+	EXPECT_EQ(0, TOOL_RUN(&r, "--json", "cap", a, "--heap", "40000000", "--files", "500"))
+		TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "\"notes\":[\"heap quota 38.1 MiB (40000000 bytes) "
+			       "rounded up to 39 MiB: the kernel counts whole MiB\"]"))
+		TH_LOG_RESULT(&r);
+	EXPECT_STREQ("", r.err);
+
+	/* run: the report on standard error (standard output is CMD's). */
+	EXPECT_EQ(3, TOOL_RUN(&r, "--json", "run", "--", self_path, HELPER, "exit", "3"))
+		TH_LOG_RESULT(&r);
+	EXPECT_STREQ("", r.out);
+	EXPECT_STREQ("{\"command\":\"run\",\"source\":null,\"quotas_known\":null,"
+		     "\"processes\":[],\"kill\":null,\"notes\":[],\"errors\":[],\"exit\":3}\n",
+		     r.err);
+	EXPECT_EQ(128 + SIGKILL, TOOL_RUN(&r, "run", "--json", "--heap", "8M", "--", self_path,
+					  HELPER, "heap", "64")) TH_LOG_RESULT(&r);
+	EXPECT_TRUE(starts_with(r.err, "{\"command\":\"run\",")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "\"comm\":\"prog\",\"quota\":\"heap\",\"usage\":"))
+		TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, ",\"limit\":8388608},\"notes\":[\"pid ")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "\"exit\":137}\n")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(127, TOOL_RUN(&r, "--json", "run", "/no/such/program")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "\"errno\":\"ENOENT\",\"message\":\"cannot run "
+			       "/no/such/program: No such file or directory\"}],\"exit\":127}"))
+		TH_LOG_RESULT(&r);
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, sleeper_stop(&s[i]));
+}
+
+/* ---------------------------------------------------------------------
  * status.
  */
 TEST(status_agrees_with_fetch)
@@ -362,15 +460,18 @@ TEST(status_agrees_with_fetch)
 
 	EXPECT_EQ(0, TOOL_RUN(&r, "status", "--json")) TH_LOG_RESULT(&r);
 	if (have_status()) {
-		EXPECT_TRUE(starts_with(r.out, "{\"source\":\"tracker_status\","
-					"\"quotas_known\":true,\"processes\":[")) TH_LOG_RESULT(&r);
-		EXPECT_STREQ("", r.err);
-	} else {
-		EXPECT_TRUE(starts_with(r.out, "{\"source\":\"fetch\",\"quotas_known\":false,"
+		EXPECT_TRUE(starts_with(r.out, "{\"command\":\"status\",\"source\":"
+					"\"tracker_status\",\"quotas_known\":true,"
 					"\"processes\":[")) TH_LOG_RESULT(&r);
-		EXPECT_NE(NULL, strstr(r.err, "the tracker module is not loaded"))
+	} else {
+		EXPECT_TRUE(starts_with(r.out, "{\"command\":\"status\",\"source\":\"fetch\","
+					"\"quotas_known\":false,\"processes\":[")) TH_LOG_RESULT(&r);
+		/* --json: the note is in the report, not on standard error. */
+		EXPECT_NE(NULL, strstr(r.out, "the tracker module is not loaded"))
 			TH_LOG_RESULT(&r);
 	}
+	EXPECT_STREQ("", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "\"errors\":[],\"exit\":0}\n")) TH_LOG_RESULT(&r);
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, rt_fetch(&st, s[i].pid));
 		ASSERT_TRUE(json_object_of(r.out, s[i].pid, obj, sizeof(obj)))

@@ -598,57 +598,96 @@ static void json_strings_are_escaped(void)
 	free(out);
 }
 
-static void show_json(void)
+/* Every --json command prints this one object (restrack(1), JSON). */
+static void json_report_show(void)
 {
+	struct report r = { .command = "show", .listed = true, .source = SOURCE_STATUS };
 	struct rt_proc p = sample();
 	char *out = NULL;
 
-	CAPTURE(out, print_show_json(f, &p));
-	CHECK_STR(out, "{\"pid\":312,\"comm\":\"sleeper\",\"state\":\"S\",\"uid\":0,"
+	report_add_proc(&r, &p);
+	CAPTURE(out, print_report_json(f, &r, 0));
+	CHECK_STR(out, "{\"command\":\"show\",\"source\":\"tracker_status\","
+		  "\"quotas_known\":true,\"processes\":["
+		  "{\"pid\":312,\"comm\":\"sleeper\",\"state\":\"S\",\"uid\":0,"
 		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":4,"
-		  "\"heap_quota_bytes\":4194304,\"file_quota\":10}\n");
+		  "\"heap_quota_bytes\":4194304,\"file_quota\":10}],"
+		  "\"kill\":null,\"notes\":[],\"errors\":[],\"exit\":0}\n");
 	free(out);
+	report_free(&r);
 
+	r.command = "show";
+	r.listed = true;
+	r.source = SOURCE_STATUS;
 	p.heap_quota_mib = -1;
 	p.file_quota = -1;
-	CAPTURE(out, print_show_json(f, &p));
-	CHECK_STR(out, "{\"pid\":312,\"comm\":\"sleeper\",\"state\":\"S\",\"uid\":0,"
-		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":-1,"
-		  "\"heap_quota_bytes\":-1,\"file_quota\":-1}\n");
-	free(out);
-
+	report_add_proc(&r, &p);
 	p.quotas_known = false;
 	p.state = 0;
 	p.uid = -1;
+	p.pid = 400;
 	strcpy(p.comm, "a \"q\"");
-	CAPTURE(out, print_show_json(f, &p));
-	CHECK_STR(out, "{\"pid\":312,\"comm\":\"a \\\"q\\\"\",\"state\":null,\"uid\":null,"
+	report_add_proc(&r, &p);
+	report_add_error(&r, 77, -ESRCH, "cannot read the usage of pid 77: no such process");
+	CAPTURE(out, print_report_json(f, &r, 3));
+	CHECK_STR(out, "{\"command\":\"show\",\"source\":\"tracker_status\","
+		  "\"quotas_known\":true,\"processes\":["
+		  "{\"pid\":312,\"comm\":\"sleeper\",\"state\":\"S\",\"uid\":0,"
+		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":-1,"
+		  "\"heap_quota_bytes\":-1,\"file_quota\":-1},"
+		  "{\"pid\":400,\"comm\":\"a \\\"q\\\"\",\"state\":null,\"uid\":null,"
 		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":null,"
-		  "\"heap_quota_bytes\":null,\"file_quota\":null}\n");
+		  "\"heap_quota_bytes\":null,\"file_quota\":null}],\"kill\":null,"
+		  "\"notes\":[],\"errors\":[{\"pid\":77,\"errno\":\"ESRCH\",\"message\":"
+		  "\"cannot read the usage of pid 77: no such process\"}],\"exit\":3}\n");
 	free(out);
+	report_free(&r);
 }
 
-static void status_json(void)
+static void json_report_status_errors_and_kill(void)
 {
-	struct rt_proc v[2] = { sample(), sample() };
+	struct report r = { .command = "status", .listed = true, .source = SOURCE_SCAN };
+	struct kill_info k = { .pid = 29, .comm = "hog", .kind = KILL_HEAP,
+			       .usage = 8560640, .quota = 8 };
 	char *out = NULL;
 
-	v[1].pid = 400;
-	v[1].heap_quota_mib = -1;
-	v[1].file_quota = 5;
-	strcpy(v[1].comm, "two");
-	CAPTURE(out, print_status_json(f, v, 2, SOURCE_STATUS));
-	CHECK_STR(out, "{\"source\":\"tracker_status\",\"quotas_known\":true,\"processes\":["
-		  "{\"pid\":312,\"comm\":\"sleeper\",\"state\":\"S\",\"uid\":0,"
-		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":4,"
-		  "\"heap_quota_bytes\":4194304,\"file_quota\":10},"
-		  "{\"pid\":400,\"comm\":\"two\",\"state\":\"S\",\"uid\":0,"
-		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":-1,"
-		  "\"heap_quota_bytes\":-1,\"file_quota\":5}]}\n");
+	report_add_note(&r, "/proc/tracker_status is missing");
+	CAPTURE(out, print_report_json(f, &r, 0));
+	CHECK_STR(out, "{\"command\":\"status\",\"source\":\"fetch\",\"quotas_known\":false,"
+		  "\"processes\":[],\"kill\":null,\"notes\":[\"/proc/tracker_status is "
+		  "missing\"],\"errors\":[],\"exit\":0}\n");
 	free(out);
-	CAPTURE(out, print_status_json(f, v, 0, SOURCE_SCAN));
-	CHECK_STR(out, "{\"source\":\"fetch\",\"quotas_known\":false,\"processes\":[]}\n");
+	report_free(&r);
+
+	/* A usage error: no pid, no errno; no list read. */
+	r.command = "register";
+	report_add_error(&r, 0, 0, "'-1' is not a PID (a number from 1)");
+	CAPTURE(out, print_report_json(f, &r, 2));
+	CHECK_STR(out, "{\"command\":\"register\",\"source\":null,\"quotas_known\":null,"
+		  "\"processes\":[],\"kill\":null,\"notes\":[],\"errors\":[{\"pid\":null,"
+		  "\"errno\":null,\"message\":\"'-1' is not a PID (a number from 1)\"}],"
+		  "\"exit\":2}\n");
 	free(out);
+	report_free(&r);
+
+	r.command = "run";
+	r.killed = true;
+	r.kill = k;
+	CAPTURE(out, print_report_json(f, &r, 137));
+	CHECK_STR(out, "{\"command\":\"run\",\"source\":null,\"quotas_known\":null,"
+		  "\"processes\":[],\"kill\":{\"pid\":29,\"comm\":\"hog\",\"quota\":\"heap\","
+		  "\"usage\":8560640,\"limit\":8388608},\"notes\":[],\"errors\":[],"
+		  "\"exit\":137}\n");
+	free(out);
+	k.kind = KILL_FILES;
+	k.usage = 11;
+	k.quota = 10;
+	r.kill = k;
+	CAPTURE(out, print_report_json(f, &r, 137));
+	CHECK(strstr(out, "\"kill\":{\"pid\":29,\"comm\":\"hog\",\"quota\":\"files\","
+		     "\"usage\":11,\"limit\":10}"), "%s", out);
+	free(out);
+	report_free(&r);
 }
 
 static void show_human(void)
@@ -750,8 +789,8 @@ int main(void)
 	run("kill_message_says_which_quota_and_by_how_much",
 	    kill_message_says_which_quota_and_by_how_much);
 	run("json_strings_are_escaped", json_strings_are_escaped);
-	run("show_json", show_json);
-	run("status_json", status_json);
+	run("json_report_show", json_report_show);
+	run("json_report_status_errors_and_kill", json_report_status_errors_and_kill);
 	run("show_human", show_human);
 	run("status_human", status_human);
 	run("quota_and_percent_text", quota_and_percent_text);

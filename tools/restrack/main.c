@@ -14,30 +14,85 @@
 #include "tool.h"
 
 const char *prog_name = "restrack";
-static bool json_output;
+bool json_output;
+static struct report report;
+static bool no_report;		/* help and version print no report */
 
+static void vnote(pid_t pid, int err, bool error, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void vnote(pid_t pid, int err, bool error, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	if (!json_output) {
+		fprintf(stderr, "%s: ", prog_name);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		return;
+	}
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (error)
+		report_add_error(&report, pid, err, msg);
+	else
+		report_add_note(&report, msg);
+}
+
+/* A note: on standard error, or in the --json report's notes. */
 void note(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vnote(0, 0, false, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+/* An error about @pid (0: none) and errno @err (0: none): as note(), or in errors. */
+void error_note(pid_t pid, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vnote(pid, err, true, fmt, ap);
+	va_end(ap);
 }
 
 int usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "%s: %s%s", prog_name, cmd ? cmd : "", cmd ? ": " : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s%s%s --help' for more information.\n",
+	if (json_output) {
+		report_add_error(&report, 0, 0, msg);
+		return EXIT_USAGE;
+	}
+	fprintf(stderr, "%s: %s%s%s\nTry '%s%s%s --help' for more information.\n",
+		prog_name, cmd ? cmd : "", cmd ? ": " : "", msg,
 		prog_name, cmd ? " " : "", cmd ? cmd : "");
 	return EXIT_USAGE;
+}
+
+/* run: a quota killed CMD. */
+void report_kill(const struct kill_info *k)
+{
+	report.killed = true;
+	report.kill = *k;
+}
+
+/* The end of every command: with --json, the report (run's on stderr). */
+static int finish(int code)
+{
+	if (json_output && !no_report && report.command) {
+		fflush(stdout);
+		print_report_json(strcmp(report.command, "run") ? stdout : stderr,
+				  &report, code);
+	}
+	report_free(&report);
+	return code;
 }
 
 static const char main_help[] =
@@ -49,18 +104,19 @@ static const char main_help[] =
 "Commands:\n"
 "  register PID              start tracking PID\n"
 "  deregister PID            stop tracking PID; its quotas go too\n"
-"  show PID                  PID's heap, open files and quotas (alias: fetch)\n"
+"  show PID...               heap, open files and quotas (alias: fetch)\n"
 "  cap PID [--heap SIZE] [--files N] [--force]\n"
 "                            set PID's quotas; SIZE like 512K, 64M, 1.5GiB;\n"
 "                            'unlimited' lifts a quota\n"
 "  reset PID                 lift both of PID's quotas\n"
-"  status                    list every tracked process\n"
+"  status [PID...]           list every tracked process, or those given\n"
 "  top [-p PID] [-u USER]    live view of the tracked processes\n"
 "  run [--heap SIZE] [--files N] [--] CMD [ARG...]\n"
 "                            run CMD tracked and limited; exit with its status\n"
 "\n"
 "Options:\n"
-"  -j, --json      machine-readable output (show, status)\n"
+"  -j, --json      one JSON object on standard output, errors included\n"
+"                  (run: on standard error); see restrack(1), JSON\n"
 "  -h, --help      this help; 'restrack COMMAND --help' for one command\n"
 "  -V, --version   print the version\n"
 "\n"
@@ -92,12 +148,12 @@ static const struct cmd_help helps[] = {
 	  "Stop tracking PID; its quotas go too (which needs CAP_SYS_RESOURCE\n"
 	  "when it has one).\n" },
 	{ "show",
-	  "Usage: restrack [--json] show PID\n\n"
-	  "Show PID's heap bytes and open files, as fetch(2) reads them, and its\n"
-	  "quotas (from /proc/tracker_status: the tracker module).\n\n"
-	  "  -j, --json   one JSON object: pid, comm, state, uid, heap_bytes,\n"
-	  "               files, heap_quota_mib, heap_quota_bytes, file_quota\n"
-	  "               (-1 unlimited, null unknown)\n" },
+	  "Usage: restrack [--json] show PID...\n\n"
+	  "Show each PID's heap bytes and open files, as fetch(2) reads them, and\n"
+	  "its quotas (from /proc/tracker_status: the tracker module).\n\n"
+	  "  -j, --json   the JSON report: \"processes\" has one object per PID\n"
+	  "               (pid, comm, state, uid, heap_bytes, files, heap_quota_mib,\n"
+	  "               heap_quota_bytes, file_quota; -1 unlimited, null unknown)\n" },
 	{ "cap",
 	  "Usage: restrack cap PID [--heap SIZE] [--files N] [--force]\n\n"
 	  "Set PID's quotas.  A quota not given keeps its value (read from\n"
@@ -114,12 +170,12 @@ static const struct cmd_help helps[] = {
 	  "Usage: restrack reset PID\n\n"
 	  "Lift both of PID's quotas (needs CAP_SYS_RESOURCE when one is set).\n" },
 	{ "status",
-	  "Usage: restrack [--json] status\n\n"
-	  "List every tracked process with its usage and quotas, from\n"
-	  "/proc/tracker_status (the tracker module).  Without the module,\n"
-	  "asks fetch(2) about every process in /proc; quotas are then unknown.\n\n"
-	  "  -j, --json   {\"source\": \"tracker_status\"|\"fetch\", \"quotas_known\": BOOL,\n"
-	  "               \"processes\": [objects as for show]}\n" },
+	  "Usage: restrack [--json] status [PID...]\n\n"
+	  "List every tracked process (or each PID given) with its usage and\n"
+	  "quotas, from /proc/tracker_status (the tracker module).  Without the\n"
+	  "module, asks fetch(2) about every process in /proc; quotas are then\n"
+	  "unknown.\n\n"
+	  "  -j, --json   the JSON report, \"processes\" as for show\n" },
 	{ "top",
 	  "Usage: restrack top [-d SECS] [-n COUNT] [-s KEY] [-r] [-b] [-p PID]\n"
 	  "                    [-u USER]\n\n"
@@ -143,7 +199,8 @@ static const struct cmd_help helps[] = {
 	  "not its children.\n\n"
 	  "  --heap SIZE   heap quota, as for cap (rounded up to whole MiB)\n"
 	  "  --files N     open file quota\n"
-	  "  -q, --quiet   no notes (rounding); the kill report stays\n\n"
+	  "  -q, --quiet   no notes (rounding); the kill report stays\n"
+	  "  -j, --json    the JSON report, on standard error\n\n"
 	  "SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 sent to restrack\n"
 	  "are passed on to CMD.  When a signal kills CMD, restrack dies of the\n"
 	  "same signal (so a shell loop stops on Ctrl-C).\n\n"
@@ -165,6 +222,7 @@ static const char *cmd_help_text(const char *cmd)
 
 int cmd_help(const char *cmd)
 {
+	no_report = true;
 	fputs(cmd_help_text(cmd), stdout);
 	return EXIT_OK;
 }
@@ -173,19 +231,46 @@ static int fail(enum restrack_op op, pid_t pid, int err)
 {
 	char msg[512];
 
-	note("%s", restrack_describe_error(op, pid, err, msg, sizeof(msg)));
+	error_note(pid, err, "%s", restrack_describe_error(op, pid, err, msg, sizeof(msg)));
 	return exit_code_for(err);
 }
 
 static int nosys(void)
 {
-	note("%s", restrack_strerror(-ENOSYS));
+	error_note(0, ENOSYS, "%s", restrack_strerror(-ENOSYS));
 	return EXIT_NOSYS;
 }
 
 /*
+ * "-1" where a PID goes is a bad PID, not an unknown option.  @valued
+ * names the options that take the next argument as their value.
+ */
+static void reject_negative_pids(const char *cmd, int argc, char **argv,
+				 const char *const *valued)
+{
+	const char *const *v;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return;
+		for (v = valued; v && *v; v++)
+			if (!strcmp(argv[i], *v))
+				break;
+		if (v && *v) {
+			i++;
+			continue;
+		}
+		if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9')
+			exit(finish(usage_error(cmd, "'%s' is not a PID (a number from 1)",
+						argv[i])));
+	}
+}
+
+/*
  * Options common to the simple commands: --json and --help.  Leaves the
- * operands in argv[optind..].
+ * operands in argv[optind..]: exactly @npos of them, at least one (-1) or
+ * any number (-2).
  */
 static int simple_opts(const char *cmd, int argc, char **argv, int npos)
 {
@@ -194,8 +279,9 @@ static int simple_opts(const char *cmd, int argc, char **argv, int npos)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, n;
 
+	reject_negative_pids(cmd, argc, argv, NULL);
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
@@ -206,32 +292,36 @@ static int simple_opts(const char *cmd, int argc, char **argv, int npos)
 		case 'h':
 			exit(cmd_help(cmd));
 		default:
-			exit(usage_error(cmd, "unknown option '%s'", argv[optind - 1]));
+			exit(finish(usage_error(cmd, "unknown option '%s'",
+						argv[optind - 1])));
 		}
 	}
-	if (argc - optind != npos) {
+	n = argc - optind;
+	if (npos == -1 && n < 1)
+		exit(finish(usage_error(cmd, "give a PID")));
+	if (npos >= 0 && n != npos) {
 		if (npos == 0)
-			exit(usage_error(cmd, "unexpected argument '%s'", argv[optind]));
-		exit(usage_error(cmd, argc - optind < npos ? "give a PID" :
-				 "give one PID only"));
+			exit(finish(usage_error(cmd, "unexpected argument '%s'",
+						argv[optind])));
+		exit(finish(usage_error(cmd, n < npos ? "give a PID" : "give one PID only")));
 	}
 	return optind;
 }
 
-static pid_t pid_arg(const char *cmd, const char *s)
+static int pid_arg(const char *cmd, const char *s, pid_t *pid)
 {
-	pid_t pid;
-
-	if (parse_pid(s, &pid))
-		exit(usage_error(cmd, "'%s' is not a PID (a number from 1)", s));
-	return pid;
+	if (parse_pid(s, pid))
+		return usage_error(cmd, "'%s' is not a PID (a number from 1)", s);
+	return 0;
 }
 
 static int cmd_simple(enum restrack_op op, const char *cmd, int argc, char **argv)
 {
-	pid_t pid = pid_arg(cmd, argv[simple_opts(cmd, argc, argv, 1)]);
-	int ret;
+	pid_t pid;
+	int ret = pid_arg(cmd, argv[simple_opts(cmd, argc, argv, 1)], &pid);
 
+	if (ret)
+		return ret;
 	switch (op) {
 	case RESTRACK_OP_REGISTER:
 		ret = restrack_register(pid);
@@ -248,62 +338,133 @@ static int cmd_simple(enum restrack_op op, const char *cmd, int argc, char **arg
 	return ret ? fail(op, pid, ret) : EXIT_OK;
 }
 
-static int cmd_show(int argc, char **argv)
+/* One process as show and status with PIDs see it: 0 or fetch's error. */
+static int fetch_proc(pid_t pid, struct rt_proc *p, bool *have_status)
 {
-	pid_t pid = pid_arg("show", argv[simple_opts("show", argc, argv, 1)]);
 	struct restrack_usage u;
-	struct rt_proc p, sp;
+	struct rt_proc sp;
 	int ret;
 
 	ret = restrack_fetch(pid, &u);
 	if (ret)
-		return fail(RESTRACK_OP_FETCH, pid, ret);
-	memset(&p, 0, sizeof(p));
-	p.pid = u.pid > 0 ? u.pid : pid;
-	p.heap = u.heap_bytes;
-	p.files = u.files;
-	p.heap_quota_mib = RESTRACK_UNLIMITED;
-	p.file_quota = RESTRACK_UNLIMITED;
-	proc_fill(&p, true);
-	if (status_lookup(p.pid, &sp) == 0) {
-		p.heap_quota_mib = sp.heap_quota_mib;
-		p.file_quota = sp.file_quota;
-		p.quotas_known = true;
-		if (!p.comm[0])
-			snprintf(p.comm, sizeof(p.comm), "%s", sp.comm);
+		return ret;
+	memset(p, 0, sizeof(*p));
+	p->pid = u.pid > 0 ? u.pid : pid;
+	p->heap = u.heap_bytes;
+	p->files = u.files;
+	p->heap_quota_mib = RESTRACK_UNLIMITED;
+	p->file_quota = RESTRACK_UNLIMITED;
+	proc_fill(p, true);
+	ret = status_lookup(p->pid, &sp);
+	*have_status = ret != -ENODEV;
+	if (ret == 0) {
+		p->heap_quota_mib = sp.heap_quota_mib;
+		p->file_quota = sp.file_quota;
+		p->quotas_known = true;
+		if (!p->comm[0])
+			snprintf(p->comm, sizeof(p->comm), "%s", sp.comm);
 	}
-	if (json_output)
-		print_show_json(stdout, &p);
-	else
-		print_show(stdout, &p);
-	return EXIT_OK;
+	return 0;
+}
+
+/*
+ * The processes named in argv[first..]: into the report (JSON) or @list;
+ * returns the exit status of the first failure, or 0.
+ */
+static int fetch_procs(int argc, char **argv, int first, struct rt_proc **list,
+		       size_t *n, bool *have_status)
+{
+	struct rt_proc p, *nl;
+	int i, ret, code = EXIT_OK, c;
+	pid_t pid;
+
+	*list = NULL;
+	*n = 0;
+	*have_status = true;
+	for (i = first; i < argc; i++) {
+		c = pid_arg(report.command, argv[i], &pid);
+		if (!c) {
+			ret = fetch_proc(pid, &p, have_status);
+			if (ret)
+				c = fail(RESTRACK_OP_FETCH, pid, ret);
+		}
+		if (c) {
+			if (!code)
+				code = c;
+			continue;
+		}
+		nl = realloc(*list, (*n + 1) * sizeof(**list));
+		if (!nl) {
+			note("out of memory");
+			exit(EXIT_FAIL);
+		}
+		*list = nl;
+		(*list)[(*n)++] = p;
+	}
+	return code;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	int first = simple_opts("show", argc, argv, -1), code;
+	bool have_status;
+	struct rt_proc *list;
+	size_t n, i;
+
+	if (!restrack_available())
+		return nosys();
+	code = fetch_procs(argc, argv, first, &list, &n, &have_status);
+	report.listed = true;
+	report.source = have_status ? SOURCE_STATUS : SOURCE_SCAN;
+	for (i = 0; i < n; i++) {
+		if (json_output) {
+			report_add_proc(&report, &list[i]);
+			continue;
+		}
+		if (i)
+			fputc('\n', stdout);
+		print_show(stdout, &list[i]);
+	}
+	free(list);
+	return code;
 }
 
 static int cmd_status(int argc, char **argv)
 {
+	int first = simple_opts("status", argc, argv, -2), ret, code = EXIT_OK;
 	enum rt_source source;
 	struct rt_proc *list;
-	size_t n;
-	int ret;
+	bool have_status;
+	size_t n, i;
 
-	simple_opts("status", argc, argv, 0);
 	if (!restrack_available())
 		return nosys();
-	ret = list_tracked(&list, &n, &source);
-	if (ret) {
-		note("cannot list the tracked processes: %s", restrack_strerror(ret));
-		return exit_code_for(ret);
+	if (first < argc) {
+		code = fetch_procs(argc, argv, first, &list, &n, &have_status);
+		source = have_status ? SOURCE_STATUS : SOURCE_SCAN;
+	} else {
+		ret = list_tracked(&list, &n, &source);
+		if (ret) {
+			error_note(0, ret, "cannot list the tracked processes: %s",
+				   restrack_strerror(ret));
+			return exit_code_for(ret);
+		}
 	}
 	if (source == SOURCE_SCAN)
-		note("%s is missing (the tracker module is not loaded): listed the "
-		     "processes that fetch(2) reports tracked; their quotas are "
-		     "unknown", STATUS_PATH);
-	if (json_output)
-		print_status_json(stdout, list, n, source);
-	else
+		note("%s is missing (the tracker module is not loaded): %s; their "
+		     "quotas are unknown", STATUS_PATH, first < argc ?
+		     "read the processes with fetch(2)" :
+		     "listed the processes that fetch(2) reports tracked");
+	report.listed = true;
+	report.source = source;
+	if (json_output) {
+		for (i = 0; i < n; i++)
+			report_add_proc(&report, &list[i]);
+	} else if (n || first == argc) {
 		print_status(stdout, list, n);
+	}
 	free(list);
-	return EXIT_OK;
+	return code;
 }
 
 static int cmd_cap(int argc, char **argv)
@@ -312,9 +473,11 @@ static int cmd_cap(int argc, char **argv)
 		{ "heap", required_argument, NULL, 'H' },
 		{ "files", required_argument, NULL, 'F' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const valued[] = { "--heap", "--files", NULL };
 	struct heap_arg h = { .mib = RESTRACK_UNLIMITED };
 	long heap, files = RESTRACK_UNLIMITED;
 	bool have_heap = false, have_files = false, have_usage, force = false;
@@ -324,9 +487,10 @@ static int cmd_cap(int argc, char **argv)
 	int c, ret;
 	pid_t pid;
 
+	reject_negative_pids("cap", argc, argv, valued);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":fjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
 			if (heap_arg_parse(optarg, &h, why, sizeof(why)))
@@ -343,6 +507,9 @@ static int cmd_cap(int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
+		case 'j':
+			json_output = true;
+			break;
 		case 'h':
 			return cmd_help("cap");
 		case ':':
@@ -354,7 +521,9 @@ static int cmd_cap(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return usage_error("cap", argc == optind ? "give a PID" : "give one PID only");
-	pid = pid_arg("cap", argv[optind]);
+	ret = pid_arg("cap", argv[optind], &pid);
+	if (ret)
+		return ret;
 	if (!have_heap && !have_files)
 		return usage_error("cap", "give --heap SIZE, --files N or both");
 	if (!restrack_available())
@@ -364,11 +533,11 @@ static int cmd_cap(int argc, char **argv)
 	if (!have_heap || !have_files) {
 		ret = status_lookup(pid, &sp);
 		if (ret == -ENODEV) {
-			note("cannot cap pid %d: its current %s quota is unknown without "
-			     "%s (the tracker module): give --%s too (--%s unlimited "
-			     "for none)", (int)pid, have_heap ? "file" : "heap",
-			     STATUS_PATH, have_heap ? "files" : "heap",
-			     have_heap ? "files" : "heap");
+			error_note(pid, 0, "cannot cap pid %d: its current %s quota is "
+				   "unknown without %s (the tracker module): give --%s "
+				   "too (--%s unlimited for none)", (int)pid,
+				   have_heap ? "file" : "heap", STATUS_PATH,
+				   have_heap ? "files" : "heap", have_heap ? "files" : "heap");
 			return EXIT_USAGE;
 		}
 		if (ret == 0) {
@@ -381,9 +550,9 @@ static int cmd_cap(int argc, char **argv)
 			ret = restrack_fetch(pid, &u);
 			if (ret)
 				return fail(RESTRACK_OP_CAP, pid, ret);
-			note("cannot cap pid %d: it is not in %s, so its current quotas "
-			     "are unknown: give both --heap and --files", (int)pid,
-			     STATUS_PATH);
+			error_note(pid, 0, "cannot cap pid %d: it is not in %s, so its "
+				   "current quotas are unknown: give both --heap and --files",
+				   (int)pid, STATUS_PATH);
 			return EXIT_FAIL;
 		}
 	}
@@ -394,8 +563,9 @@ static int cmd_cap(int argc, char **argv)
 	have_usage = restrack_fetch(pid, &u) == 0;
 	if (have_usage && !force &&
 	    over_quota(heap, files, u.heap_bytes, u.files, what, sizeof(what))) {
-		note("refusing to cap pid %d: it has %s, so the kernel would kill it "
-		     "at once; give --force to do that", (int)pid, what);
+		error_note(pid, 0, "refusing to cap pid %d: it has %s, so the kernel "
+			   "would kill it at once; give --force to do that", (int)pid,
+			   what);
 		return EXIT_FAIL;
 	}
 	ret = restrack_cap(pid, heap, files);
@@ -409,34 +579,35 @@ static int cmd_cap(int argc, char **argv)
 
 static int cmd_version(void)
 {
+	no_report = true;
 	printf("restrack %s (librestrack %s)\n", RESTRACK_VERSION, restrack_version());
 	return EXIT_OK;
 }
 
-int main(int argc, char **argv)
+/*
+ * --json among a command's options, so that errors met before getopt()
+ * reaches it are in the report too.  run's options end at CMD.
+ */
+static bool json_among(const char *cmd, int argc, char **argv)
 {
-	const char *cmd;
+	bool run = !strcmp(cmd, "run");
 	int i;
 
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
-			json_output = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(main_help, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
-			return cmd_version();
-		} else {
-			return usage_error(NULL, "unknown option '%s'", argv[i]);
-		}
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			return true;
+		if (run && argv[i][0] != '-')
+			return false;
+		if (run && (!strcmp(argv[i], "--heap") || !strcmp(argv[i], "--files")))
+			i++;
 	}
-	if (i >= argc)
-		return usage_error(NULL, "give a command");
-	cmd = argv[i];
-	argc -= i;
-	argv += i;
+	return false;
+}
 
+static int dispatch(const char *cmd, int argc, char **argv)
+{
 	if (!strcmp(cmd, "help")) {
+		no_report = true;
 		if (argc < 2) {
 			fputs(main_help, stdout);
 			return EXIT_OK;
@@ -465,11 +636,51 @@ int main(int argc, char **argv)
 					   "'restrack --json status'");
 		return cmd_top(argc, argv);
 	}
-	if (!strcmp(cmd, "run")) {
-		i = cmd_run(argc, argv);
-		if (die_signal)
-			die_of(die_signal);	/* CMD's death, for the shell */
-		return i;
-	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc, argv);
 	return usage_error(NULL, "no command '%s'", cmd);
+}
+
+static const char *const commands[] = {
+	"register", "deregister", "reset", "show", "fetch", "cap", "status", "top",
+	"run", NULL,
+};
+
+int main(int argc, char **argv)
+{
+	const char *const *c;
+	const char *cmd;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+			json_output = true;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(main_help, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			return cmd_version();
+		} else {
+			report.command = "restrack";
+			return finish(usage_error(NULL, "unknown option '%s'", argv[i]));
+		}
+	}
+	if (i >= argc) {
+		report.command = "restrack";
+		return finish(usage_error(NULL, "give a command"));
+	}
+	cmd = argv[i];
+	argc -= i;
+	argv += i;
+	report.command = "restrack";
+	for (c = commands; *c; c++)
+		if (!strcmp(*c, cmd))
+			report.command = !strcmp(cmd, "fetch") ? "show" : *c;
+	/* Errors in the command's options are JSON too when --json is among them. */
+	if (strcmp(cmd, "top") && json_among(cmd, argc, argv))
+		json_output = true;
+	i = finish(dispatch(cmd, argc, argv));
+	if (die_signal)
+		die_of(die_signal);
+	return i;
 }

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tool.h"
@@ -120,26 +121,130 @@ static void json_object(FILE *f, const struct rt_proc *p)
 	fputc('}', f);
 }
 
-void print_show_json(FILE *f, const struct rt_proc *p)
+/*
+ * The one object every --json command prints (restrack(1), JSON):
+ *   {"command":..., "source":..., "quotas_known":..., "processes":[...],
+ *    "kill":..., "notes":[...], "errors":[...], "exit":N}
+ */
+static void json_kill(FILE *f, const struct report *r)
 {
-	json_object(f, p);
-	fputc('\n', f);
+	const struct kill_info *k = &r->kill;
+
+	if (!r->killed) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"pid\":%d,\"comm\":", (int)k->pid);
+	json_string(f, k->comm[0] ? k->comm : NULL);
+	if (k->kind == KILL_HEAP)
+		fprintf(f, ",\"quota\":\"heap\",\"usage\":%lu,\"limit\":%llu}", k->usage,
+			k->quota > 0 ? (unsigned long long)k->quota * RESTRACK_MIB : 0);
+	else
+		fprintf(f, ",\"quota\":\"files\",\"usage\":%lu,\"limit\":%ld}", k->usage,
+			k->quota > 0 ? k->quota : 0);
 }
 
-void print_status_json(FILE *f, const struct rt_proc *list, size_t n,
-		       enum rt_source source)
+void print_report_json(FILE *f, const struct report *r, int exit_code)
+{
+	const char *name;
+	size_t i;
+
+	fputs("{\"command\":", f);
+	json_string(f, r->command);
+	if (r->listed)
+		fprintf(f, ",\"source\":\"%s\",\"quotas_known\":%s",
+			r->source == SOURCE_STATUS ? "tracker_status" : "fetch",
+			r->source == SOURCE_STATUS ? "true" : "false");
+	else
+		fputs(",\"source\":null,\"quotas_known\":null", f);
+	fputs(",\"processes\":[", f);
+	for (i = 0; i < r->nprocs; i++) {
+		if (i)
+			fputc(',', f);
+		json_object(f, &r->procs[i]);
+	}
+	fputs("],\"kill\":", f);
+	json_kill(f, r);
+	fputs(",\"notes\":[", f);
+	for (i = 0; i < r->nnotes; i++) {
+		if (i)
+			fputc(',', f);
+		json_string(f, r->notes[i]);
+	}
+	fputs("],\"errors\":[", f);
+	for (i = 0; i < r->nerrors; i++) {
+		const struct report_error *e = &r->errors[i];
+
+		fputs(i ? ",{\"pid\":" : "{\"pid\":", f);
+		if (e->pid > 0)
+			fprintf(f, "%d", (int)e->pid);
+		else
+			fputs("null", f);
+		name = e->err ? strerrorname_np(e->err) : NULL;
+		fputs(",\"errno\":", f);
+		json_string(f, name);
+		fputs(",\"message\":", f);
+		json_string(f, e->message);
+		fputc('}', f);
+	}
+	fprintf(f, "],\"exit\":%d}\n", exit_code);
+}
+
+static void *grow(void *v, size_t n, size_t size)
+{
+	void *nv = realloc(v, (n + 1) * size);
+
+	if (!nv) {
+		fputs("restrack: out of memory\n", stderr);
+		exit(EXIT_FAIL);
+	}
+	return nv;
+}
+
+static char *dup_or_die(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d) {
+		fputs("restrack: out of memory\n", stderr);
+		exit(EXIT_FAIL);
+	}
+	return d;
+}
+
+void report_add_proc(struct report *r, const struct rt_proc *p)
+{
+	r->procs = grow(r->procs, r->nprocs, sizeof(*r->procs));
+	r->procs[r->nprocs++] = *p;
+}
+
+void report_add_note(struct report *r, const char *msg)
+{
+	r->notes = grow(r->notes, r->nnotes, sizeof(*r->notes));
+	r->notes[r->nnotes++] = dup_or_die(msg);
+}
+
+void report_add_error(struct report *r, pid_t pid, int err, const char *msg)
+{
+	r->errors = grow(r->errors, r->nerrors, sizeof(*r->errors));
+	r->errors[r->nerrors].pid = pid;
+	r->errors[r->nerrors].err = err < 0 ? -err : err;
+	r->errors[r->nerrors].message = dup_or_die(msg);
+	r->nerrors++;
+}
+
+void report_free(struct report *r)
 {
 	size_t i;
 
-	fprintf(f, "{\"source\":\"%s\",\"quotas_known\":%s,\"processes\":[",
-		source == SOURCE_STATUS ? "tracker_status" : "fetch",
-		source == SOURCE_STATUS ? "true" : "false");
-	for (i = 0; i < n; i++) {
-		if (i)
-			fputc(',', f);
-		json_object(f, &list[i]);
-	}
-	fputs("]}\n", f);
+	for (i = 0; i < r->nnotes; i++)
+		free(r->notes[i]);
+	for (i = 0; i < r->nerrors; i++)
+		free(r->errors[i].message);
+	free(r->notes);
+	free(r->errors);
+	free(r->procs);
+	memset(r, 0, sizeof(*r));
 }
 
 /* ---------------------------------------------------------------------

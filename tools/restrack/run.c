@@ -214,6 +214,7 @@ static void report_signal(pid_t pid, const char *name, int status, int kfd,
 		ret = klog_find(pid, &k);
 	if (ret == 0 && !before_exec) {
 		format_kill(msg, sizeof(msg), &k);
+		report_kill(&k);
 		note("pid %d (%s) was %s", (int)pid, k.comm[0] ? k.comm : name, msg);
 		return;
 	}
@@ -224,6 +225,8 @@ static void report_signal(pid_t pid, const char *name, int status, int kfd,
 		bool heap_kill = ret == 0 ? k.kind == KILL_HEAP : over == OVER_HEAP;
 		unsigned long usage = ret == 0 ? k.usage : heap_kill ? sh->heap : sh->files;
 
+		if (ret == 0)
+			report_kill(&k);
 		if (heap_kill)
 			note("the heap quota of %ld MiB is below what the process used "
 			     "before it could start %s (%lu bytes, %s): the kernel killed "
@@ -256,17 +259,18 @@ int cmd_run(int argc, char **argv)
 		{ "heap", required_argument, NULL, 'H' },
 		{ "files", required_argument, NULL, 'F' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
+	};
+	static const int forwarded[] = {
+		SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2,
 	};
 	struct heap_arg h = { .mib = RESTRACK_UNLIMITED };
 	long heap, files = RESTRACK_UNLIMITED;
 	bool cap = false, quiet = false;
 	struct sigaction sa;
 	sigset_t block, old_mask;
-	static const int forwarded[] = {
-		SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2,
-	};
 	struct run_shared *sh;
 	int c, kfd, status = 0;
 	char msg[512], **cmd;
@@ -275,7 +279,7 @@ int cmd_run(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:qjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
 			if (heap_arg_parse(optarg, &h, msg, sizeof(msg))) {
@@ -295,6 +299,9 @@ int cmd_run(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'j':
+			json_output = true;
+			break;
 		case 'h':
 			return cmd_help("run");
 		case ':':
@@ -312,7 +319,7 @@ int cmd_run(int argc, char **argv)
 	heap = h.mib;
 	cmd = argv + optind;
 	if (!restrack_available()) {
-		note("%s", restrack_strerror(-ENOSYS));
+		error_note(0, ENOSYS, "%s", restrack_strerror(-ENOSYS));
 		return EXIT_RUN_FAIL;
 	}
 	if (!quiet && heap_arg_rounding(&h, msg, sizeof(msg)))
@@ -321,7 +328,7 @@ int cmd_run(int argc, char **argv)
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED) {
-		note("cannot run %s: %s", cmd[0], strerror(errno));
+		error_note(0, errno, "cannot run %s: %s", cmd[0], strerror(errno));
 		return EXIT_RUN_FAIL;
 	}
 	memset((void *)sh, 0, sizeof(*sh));
@@ -347,7 +354,7 @@ int cmd_run(int argc, char **argv)
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0) {
-		note("cannot run %s: fork: %s", cmd[0], strerror(errno));
+		error_note(0, errno, "cannot run %s: fork: %s", cmd[0], strerror(errno));
 		return EXIT_RUN_FAIL;
 	}
 	if (pid == 0) {
@@ -368,7 +375,8 @@ int cmd_run(int argc, char **argv)
 
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
-			note("waiting for %s (pid %d): %s", cmd[0], (int)pid, strerror(errno));
+			error_note(pid, errno, "waiting for %s (pid %d): %s", cmd[0],
+				   (int)pid, strerror(errno));
 			return EXIT_RUN_FAIL;
 		}
 	}
@@ -376,17 +384,17 @@ int cmd_run(int argc, char **argv)
 
 	switch (sh->stage) {
 	case STAGE_REGISTER_FAILED:
-		note("cannot run %s: %s", cmd[0],
-		     restrack_describe_error(RESTRACK_OP_REGISTER, pid, sh->err, msg,
-					     sizeof(msg)));
+		error_note(pid, sh->err, "cannot run %s: %s", cmd[0],
+			   restrack_describe_error(RESTRACK_OP_REGISTER, pid, sh->err,
+						   msg, sizeof(msg)));
 		return EXIT_RUN_FAIL;
 	case STAGE_CAP_FAILED:
-		note("cannot run %s: %s", cmd[0],
-		     restrack_describe_error(RESTRACK_OP_CAP, pid, sh->err, msg,
-					     sizeof(msg)));
+		error_note(pid, sh->err, "cannot run %s: %s", cmd[0],
+			   restrack_describe_error(RESTRACK_OP_CAP, pid, sh->err, msg,
+						   sizeof(msg)));
 		return EXIT_RUN_FAIL;
 	case STAGE_EXEC_FAILED:
-		note("cannot run %s: %s", cmd[0], strerror(sh->err));
+		error_note(pid, sh->err, "cannot run %s: %s", cmd[0], strerror(sh->err));
 		return sh->err == ENOENT ? EXIT_RUN_NOENT : EXIT_RUN_NOEXEC;
 	}
 	if (WIFEXITED(status))

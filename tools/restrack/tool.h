@@ -67,6 +67,27 @@ struct heap_arg {
 
 enum over_quota { OVER_NONE, OVER_HEAP, OVER_FILES };
 
+/* What a --json run prints: one object (restrack(1), JSON). */
+struct report_error {
+	pid_t pid;		/* 0: none */
+	int err;		/* errno, 0: none */
+	char *message;
+};
+
+struct report {
+	const char *command;
+	bool listed;		/* source and quotas_known apply */
+	enum rt_source source;
+	struct rt_proc *procs;
+	size_t nprocs;
+	bool killed;		/* run: a quota killed CMD */
+	struct kill_info kill;
+	char **notes;
+	size_t nnotes;
+	struct report_error *errors;
+	size_t nerrors;
+};
+
 /* util.c: parsing */
 int parse_pid(const char *s, pid_t *pid);
 int parse_heap_quota(const char *s, long *mib, unsigned long long *bytes,
@@ -103,11 +124,13 @@ char *format_file_quota(long quota, bool known, char *buf, size_t size);
 char *format_percent(unsigned long usage, unsigned long long limit,
 		     bool limited, char *buf, size_t size);
 void print_show(FILE *f, const struct rt_proc *p);
-void print_show_json(FILE *f, const struct rt_proc *p);
 void print_status(FILE *f, const struct rt_proc *list, size_t n);
-void print_status_json(FILE *f, const struct rt_proc *list, size_t n,
-		       enum rt_source source);
 void format_kill(char *buf, size_t size, const struct kill_info *k);
+void report_add_proc(struct report *r, const struct rt_proc *p);
+void report_add_note(struct report *r, const char *msg);
+void report_add_error(struct report *r, pid_t pid, int err, const char *msg);
+void print_report_json(FILE *f, const struct report *r, int exit_code);
+void report_free(struct report *r);
 
 /* run.c, top.c */
 extern int die_signal;
@@ -117,8 +140,12 @@ int cmd_top(int argc, char **argv);
 
 /* main.c */
 extern const char *prog_name;
+extern bool json_output;
 int cmd_help(const char *cmd);
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void error_note(pid_t pid, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void report_kill(const struct kill_info *k);
 int usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
