@@ -127,8 +127,9 @@ static const char main_help[] =
 "\n"
 "Exit status: 0 ok; 1 failure; 2 usage error; 3 no such process, or not\n"
 "tracked; 4 permission denied; 5 this kernel has no resource tracker.\n"
-"run exits with CMD's status (128+N when signal N killed it); 125 when\n"
-"restrack failed, 126 when CMD could not be run, 127 when it was not found.\n"
+"run exits with CMD's status, or dies of the signal that killed CMD (128+N\n"
+"in a shell); 125 when restrack failed, 126 when CMD could not be run, 127\n"
+"when it was not found.\n"
 "\n"
 "See restrack(1).\n";
 
@@ -204,8 +205,9 @@ static const struct cmd_help helps[] = {
 	  "SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 sent to restrack\n"
 	  "are passed on to CMD.  When a signal kills CMD, restrack dies of the\n"
 	  "same signal (so a shell loop stops on Ctrl-C).\n\n"
-	  "Exit status: CMD's; 128+N when signal N killed it; 125 when restrack\n"
-	  "failed; 126 when CMD could not be run; 127 when it was not found.\n" },
+	  "Exit status: CMD's; death by signal N (128+N) when N killed CMD; 125\n"
+	  "when restrack failed; 126 when CMD could not be run; 127 when it was\n"
+	  "not found.\n" },
 };
 
 static const char *cmd_help_text(const char *cmd)
