@@ -1020,6 +1020,25 @@ TEST(top_batch_is_plain_text)
 	EXPECT_EQ(0, sleeper_stop(&s));
 }
 
+/*
+ * Ctrl-C at a terminal: the terminal signals restrack and CMD (one
+ * process group); CMD dies of it, and so must restrack, for the shell.
+ */
+TEST(run_dies_of_ctrl_c_at_a_terminal)
+{
+	static struct pty_run t;
+	int st = 0;
+
+	REQUIRE_RESTRACK();
+	ASSERT_EQ(0, pty_start(&t, (char *const[]){ TOOL, "run", "--", self_path, HELPER,
+						    "pause", NULL }));
+	ASSERT_TRUE(pty_read_until(&t, "R", 5000)) TH_LOG("%s", t.screen);
+	ASSERT_EQ(1, write(t.master, "\003", 1));
+	EXPECT_EQ(0, wait_within(t.pid, 5000, &st)) TH_LOG("%s", t.screen);
+	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT) TH_LOG("status %#x", st);
+	close(t.master);
+}
+
 /* ---------------------------------------------------------------------
  * Helper modes: what "restrack run" runs.
  */
