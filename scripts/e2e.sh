@@ -180,6 +180,15 @@ StandardOutput=journal+console
 WantedBy=multi-user.target
 EOF
 
+# --- trixie's lintian on what is published ------------------------------------------
+# make debs checks with the host's (bookworm's) lintian; Debian 13's is
+# stricter (aliased-location for files under /lib).  An error stops here.
+lint=$work/lintian-trixie.log
+"$root/scripts/lintian-release.sh" trixie "$work/repo-6.1/$keyring_deb" \
+	"$(built 6.1)"/*.deb "$(built 6.1)"/pkg/*.deb "$(built 6.12)"/*.deb "$(built 6.12)"/pkg/*.deb \
+	>"$lint" || { grep '^E: ' "$lint" >&2 || true; die "trixie's lintian failed: $(tail -n 1 "$lint") (see $lint)"; }
+info "$(tail -n 1 "$lint")"
+
 # --- 1. the root file system ------------------------------------------------------
 info "mmdebstrap: Debian 12 with the $rel1 kernel, restrack-dkms and restrack-tools"
 start=$SECONDS
