@@ -8,7 +8,8 @@
 # release's lintian knows its own policy (trixie's rejects files under
 # /lib, an alias of /usr/lib, as aliased-location).  The script runs that
 # release's lintian in a root of it, made with mmdebstrap --variant=apt
-# --include=lintian and kept in build/lintian-roots/RELEASE.  It prints
+# --include=lintian and kept in ~/.cache/restrack/lintian-roots/RELEASE
+# (RESTRACK_CACHE, else XDG_CACHE_HOME, names another place).  It prints
 # lintian's output (--tag-display-limit 0), then one line
 #
 #   lintian RELEASE (VERSION): N errors, M warnings
@@ -23,7 +24,7 @@
 # and names another lintian version.  The
 # check needs deb.debian.org; without it the root is used as it is, and the
 # script says so.  A new root is made in a temporary directory next to the
-# old one and renamed into place, so build/lintian-roots/RELEASE is always
+# old one and renamed into place, so lintian-roots/RELEASE is always
 # a whole root; runs on one release take turns (flock).  Lintian runs as
 # nobody inside the root (chroot, nothing mounted); the packages are copied
 # into the root's /tmp and removed afterwards.
@@ -56,7 +57,9 @@ done
 [ "$(id -u)" -eq 0 ] || die "making and entering the $release root needs root (mmdebstrap, chroot)"
 need_pkgs mmdebstrap xz-utils
 
-roots=$RESTRACK_ROOT/build/lintian-roots
+# Outside the checkout, as ccache's cache is, so that a clean clone (CI)
+# finds the roots of an earlier run.
+roots=${RESTRACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/restrack}/lintian-roots
 root=$roots/$release
 mkdir -p "$roots"
 exec 9>"$roots/$release.lock"
