@@ -194,6 +194,14 @@ for deb in "$work"/linux-image-*"$localversion"_*.deb "$work"/linux-headers-*"$l
 		cp -a "$x/lib/." "$x/usr/lib/"
 		rm -rf "${x:?}/lib"
 	fi
+	# Inside /usr a symlink is relative (lintian: absolute-symlink-in-
+	# top-level-folder): the headers' modules/<release>/build.
+	while IFS= read -r link; do
+		target=$(readlink "$link")
+		case $target in /usr/*)
+			ln -sfn "$(realpath -m --relative-to="$(dirname "${link#"$x"}")" "$target")" "$link" ;;
+		esac
+	done < <(find "$x/usr" -type l)
 	for cl in "$x"/usr/share/doc/*/changelog.Debian.gz; do
 		zcat "$cl" | sed "s/^\( -- .*>  \).*/\1$changelog_date/" | gzip -9n >"$cl.new"
 		mv "$cl.new" "$cl"
