@@ -199,7 +199,7 @@ for deb in "$work"/linux-image-*"$localversion"_*.deb "$work"/linux-headers-*"$l
 	while IFS= read -r link; do
 		target=$(readlink "$link")
 		case $target in /usr/*)
-			ln -sfn "$(realpath -m --relative-to="$(dirname "${link#"$x"}")" "$target")" "$link" ;;
+			ln -sfn "$(realpath -ms --relative-to="$(dirname "${link#"$x"}")" "$target")" "$link" ;;
 		esac
 	done < <(find "$x/usr" -type l)
 	for cl in "$x"/usr/share/doc/*/changelog.Debian.gz; do
