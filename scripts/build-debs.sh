@@ -74,6 +74,7 @@ tree=$root/build/src/$kver
 work=$root/build/debs/$kver-$arch-$flavour
 obj=$work/obj
 out=$root/out
+kbuild_lock
 "$root/scripts/prepare-tree.sh" "$kver" "$tree" "${KSRC:-}"
 mkdir -p "$obj"
 

@@ -23,6 +23,7 @@ flavour=${FLAVOUR:-test}
 build=$RESTRACK_ROOT/build
 tree=$build/src/$series
 obj=$(obj_dir "$series" "$arch" "$flavour")
+kbuild_lock
 "$RESTRACK_ROOT/scripts/prepare-tree.sh" "$series" "$tree" "${KSRC:-}"
 
 mkdir -p "$obj"

@@ -127,6 +127,18 @@ kernel_cc() { # arch
 export CCACHE_BASEDIR=$RESTRACK_ROOT CCACHE_NOHASHDIR=true
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-25G}
 
+# One kernel build at a time on this machine: two on 2 cores thrash, and
+# builds of a series share its tree in build/src.  Every kernel build takes
+# this lock (held until the script exits), waiting for one under way.
+kbuild_lock() {
+	local lock=${RESTRACK_BUILD_LOCK:-${TMPDIR:-/tmp}/restrack-kbuild.lock}
+	exec 8>>"$lock"
+	if ! flock -n 8; then
+		info "waiting for another kernel build to end (lock $lock)"
+		flock 8
+	fi
+}
+
 # C compiler for static guest programs of an arch.
 guest_cc() {
 	local cross
