@@ -16,6 +16,7 @@
 
 #include <linux/compiler.h>
 #include <linux/fdtable.h>
+#include <linux/jump_label.h>
 #include <linux/mm_types.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -151,6 +152,12 @@ static inline void restrack_fork(struct task_struct *p,
 		__restrack_files_installed(p, NULL);
 }
 
+/*
+ * On from the first file quota set: until then no table is counted, and
+ * the descriptor hooks below are a no-op jump.  It stays on.
+ */
+DECLARE_STATIC_KEY_FALSE(restrack_files_key);
+
 /**
  * restrack_fd_admit - may one more descriptor be added to @files?
  * @files: the file table, its file_lock held
@@ -158,12 +165,15 @@ static inline void restrack_fork(struct task_struct *p,
  * @received: another process's action adds it (SCM_RIGHTS, seccomp's addfd)
  *
  * Called before a descriptor is added, so that no process ever holds more
- * than its quota; the caller adds it under the same file_lock.  The test
+ * than its quota; the caller adds it under the same file_lock.  Nothing
+ * before the first file quota is set (restrack_files_key).  Then the test
  * is a compare of the table's count with @files->restrack_file_limit: the
  * file quota of the process the table is charged to when it is that
  * process's only table, 0 when the process has several (each check then
- * sums them, out of line), UINT_MAX when no quota applies.  Past a quota
- * the descriptor is refused: one a process makes itself (open, dup*,
+ * sums them, out of line), UINT_MAX when no quota applies.  The count is
+ * exact on a table with a limit (the tracker takes it from the bitmap when
+ * it gives the table one); on others it is not read.  Past a quota the
+ * descriptor is refused: one a process makes itself (open, dup*,
  * fcntl(F_DUPFD), pipe, socket, accept...) also sends SIGKILL to the
  * process charged, and to the current one when it is another (a
  * CLONE_FILES child); a received one is refused as RLIMIT_NOFILE refuses
@@ -175,12 +185,25 @@ static __always_inline bool restrack_fd_admit(struct files_struct *files,
 					      struct fdtable *fdt,
 					      bool received)
 {
-	unsigned int n = fdt->open_count;
+	unsigned int n;
 
+	if (!static_branch_unlikely(&restrack_files_key))
+		return true;
+	n = fdt->open_count;
 	if (unlikely(n >= READ_ONCE(files->restrack_file_limit)))
 		return __restrack_fd_admit(files, fdt, received);
 	WRITE_ONCE(fdt->open_count, n + 1);
 	return true;
+}
+
+/**
+ * restrack_fd_closed - an open descriptor of @fdt has been closed
+ * @fdt: the fdtable, its table's file_lock held
+ */
+static __always_inline void restrack_fd_closed(struct fdtable *fdt)
+{
+	if (static_branch_unlikely(&restrack_files_key))
+		WRITE_ONCE(fdt->open_count, fdt->open_count - 1);
 }
 
 /**
@@ -223,6 +246,8 @@ static inline bool restrack_fd_admit(struct files_struct *files,
 {
 	return true;
 }
+
+static inline void restrack_fd_closed(struct fdtable *fdt) { }
 
 static inline void restrack_exec(bool secureexec) { }
 static inline void restrack_exit(struct task_struct *tsk) { }

@@ -54,6 +54,8 @@ static LIST_HEAD(restrack_list);
  * restrack_lock; rare, as a process with tables of its threads' own is.
  */
 static DEFINE_SPINLOCK(restrack_files_lock);
+
+DEFINE_STATIC_KEY_FALSE(restrack_files_key);
 static u64 restrack_seq;
 
 static struct restrack_entry *restrack_entry_locked(struct signal_struct *sig)
@@ -239,6 +241,7 @@ struct restrack_link {
 	struct rcu_head rcu;
 };
 
+/* The count of @files, a table with a limit (restrack_fd_admit()). */
 static unsigned long restrack_fd_count(struct files_struct *files)
 {
 	unsigned long count;
@@ -249,6 +252,31 @@ static unsigned long restrack_fd_count(struct files_struct *files)
 	return count;
 }
 
+/* The descriptors open in @files, whether it is counted or not. */
+static unsigned long restrack_fd_weigh(struct files_struct *files)
+{
+	struct fdtable *fdt;
+	unsigned long n;
+
+	spin_lock(&files->file_lock);
+	fdt = files_fdtable(files);
+	n = bitmap_weight(fdt->open_fds, fdt->max_fds);
+	spin_unlock(&files->file_lock);
+	return n;
+}
+
+/* Descriptors in the tables charged to @e, as a reader sees them. */
+static unsigned long restrack_files_weigh_locked(struct restrack_entry *e)
+{
+	struct restrack_link *l;
+	unsigned long n = 0;
+
+	list_for_each_entry(l, &e->links, e_node)
+		n += restrack_fd_weigh(l->files);
+	return n;
+}
+
+/* Descriptors charged to @e, which has a file quota. */
 static unsigned long restrack_files_held_locked(struct restrack_entry *e)
 {
 	struct restrack_link *l;
@@ -300,6 +328,7 @@ static void restrack_files_limit_locked(struct files_struct *files)
 {
 	unsigned int limit = UINT_MAX;
 	struct restrack_link *l;
+	struct fdtable *fdt;
 
 	hlist_for_each_entry(l, &files->restrack_links, files_node) {
 		if (l->e->file_quota < 0)
@@ -309,6 +338,20 @@ static void restrack_files_limit_locked(struct files_struct *files)
 			break;
 		}
 		limit = min_t(unsigned long, limit, l->e->file_quota);
+	}
+	if (limit != UINT_MAX && files->restrack_file_limit == UINT_MAX) {
+		/*
+		 * A table is counted only while it has a limit: take the count
+		 * from the bitmap, under the lock its descriptors are added
+		 * under.  restrack_files_key is on (restrack_set_quota()).
+		 */
+		spin_lock(&files->file_lock);
+		fdt = files_fdtable(files);
+		WRITE_ONCE(fdt->open_count,
+			   bitmap_weight(fdt->open_fds, fdt->max_fds));
+		WRITE_ONCE(files->restrack_file_limit, limit);
+		spin_unlock(&files->file_lock);
+		return;
 	}
 	WRITE_ONCE(files->restrack_file_limit, limit);
 }
@@ -595,7 +638,7 @@ void restrack_usage(struct task_struct *task, unsigned long *heap,
 	if (e) {
 		/* A charged mm is unlinked under the lock before its end. */
 		*heap = restrack_mm_heap(e->mm);
-		*files = restrack_files_held_locked(e);
+		*files = restrack_files_weigh_locked(e);
 	}
 	spin_unlock(&restrack_lock);
 }
@@ -611,7 +654,6 @@ static void restrack_enforce_now(struct task_struct *task,
 {
 	unsigned long heap = 0, files = 0;
 	struct restrack_entry *e;
-	struct restrack_link *l;
 	struct mm_struct *mm;
 
 	mm = get_task_mm(task);
@@ -624,13 +666,8 @@ static void restrack_enforce_now(struct task_struct *task,
 
 	spin_lock(&restrack_lock);
 	e = restrack_entry_locked(task->signal);
-	if (e) {
-		list_for_each_entry(l, &e->links, e_node) {
-			spin_lock(&l->files->file_lock);
-			files += files_fdtable(l->files)->open_count;
-			spin_unlock(&l->files->file_lock);
-		}
-	}
+	if (e)
+		files = restrack_files_weigh_locked(e);
 	rcu_read_lock();
 	spin_unlock(&restrack_lock);
 	if (e && q->heap_mb >= 0 && heap > ((unsigned long)q->heap_mb << 20))
@@ -1046,6 +1083,10 @@ int restrack_set_quota(struct task_struct *task,
 	bool privileged = restrack_privileged(task);
 	struct restrack_entry *e;
 	struct restrack_snap s;
+
+	/* Tables are counted from the first file quota on, before it holds. */
+	if (quota->files >= 0)
+		static_branch_enable(&restrack_files_key);
 
 	for (;;) {
 		if (!restrack_snapshot(sig, &s))
