@@ -10,7 +10,7 @@ FLAVOUR ?= test
 
 export SERIES ARCHES FLAVOUR
 
-.PHONY: help check check-full deps kernel kernels vm-run fuzz stress bench debs e2e repo-test repro patches clean
+.PHONY: help check check-full deps kernel kernels vm-run fuzz stress bench debs e2e e2e-trixie qemu-modules e2e-sb repo-test repro patches clean
 
 help:
 	@echo 'restrack targets:'
@@ -35,6 +35,14 @@ help:
 	@echo '                             kernel packages (bindeb-pkg), restrack packages, out/repo'
 	@echo '  make e2e                   install into a Debian root, boot it through GRUB (x86_64):'
 	@echo '                             6.1, upgrade to 6.12, remove the DKMS package'
+	@echo '  make e2e-trixie            Debian 13: the generic 6.12 kernel (localmodconfig) from the'
+	@echo '                             signed repository, booted through its initramfs and GRUB;'
+	@echo '                             no-initrd panic, signer, restrack-dkms, a higher stock kernel'
+	@echo '  make qemu-modules          rewrite config-fragments/qemu-modules.list (LOCALMODCONFIG=1)'
+	@echo '                             from Debian 13 booted in the e2e-trixie QEMU machine'
+	@echo '  make e2e-sb [SB_KEY= SB_CERT=]'
+	@echo '                             Secure Boot in QEMU (OVMF, shim, GRUB, Debian 13): a kernel signed'
+	@echo '                             with a MOK-enrolled key boots, lockdown; unsigned refused'
 	@echo '  make repo-test             the signed apt repository (publish-repo.sh) with a throwaway'
 	@echo '                             key in a fresh Debian root: signatures, tampering, republishing'
 	@echo '  make repro [KVER= ARCH= FLAVOUR=virt]'
@@ -89,6 +97,15 @@ debs:
 
 e2e:
 	scripts/e2e.sh
+
+e2e-trixie:
+	scripts/e2e-trixie.sh
+
+qemu-modules:
+	scripts/qemu-modules.sh
+
+e2e-sb:
+	scripts/e2e-sb.sh
 
 repo-test:
 	tests/repo/test-publish-repo.sh

@@ -1,0 +1,515 @@
+#!/bin/bash
+# make e2e-sb: prove the Secure Boot chain in QEMU (x86_64, issue 14).
+#
+# A Debian 13 (trixie) amd64 root on a GPT disk with an EFI system
+# partition, booted by OVMF's Secure Boot firmware with Microsoft's keys
+# (Debian's ovmf: OVMF_CODE_4M.secboot.fd, OVMF_VARS_4M.ms.fd; q35 with
+# SMM) through Debian's signed shim and GRUB, into a kernel signed with a
+# test key that shim trusts because the key is enrolled as a MOK.
+#
+#  - The key: SB_KEY= and SB_CERT= (PEM), or a test key generated once in
+#    ~/.cache/restrack/sb-key/ (outside the checkout; RESTRACK_CACHE names
+#    another place than ~/.cache/restrack).  It is enrolled offline into a
+#    copy of the firmware's variables as a MOK (python3-virt-firmware's
+#    virt-fw-vars --add-mok, run in a trixie tools root).
+#  - The kernel: SB_KERNEL_DEB= a linux-image .deb (a later step: the
+#    restrack kernel from build/debs), installed with dpkg in the root;
+#    without it, trixie's stock linux-image-amd64, which Debian signed.
+#    Its signatures are removed (sbattach --remove) and it is signed again
+#    with the test key (sbsign).  Its initramfs comes from initramfs-tools.
+#  - The ESP has the file layout of grub-install --uefi-secure-boot
+#    --removable: EFI/BOOT/BOOTX64.EFI is shim, grubx64.efi the signed
+#    GRUB, mmx64.efi MokManager, and EFI/debian the same; grub.cfg (in both)
+#    loads the kernel from the ext4 root.  No loop device, no mount:
+#    sfdisk, mke2fs -d and mtools work on the image file.
+#
+# Boots, each with one vCPU and a fresh copy of the variables:
+#  1. sb: the signed kernel, MOK enrolled: must reach userspace, where a
+#     systemd unit reports on the serial console, as "E2E-SB: ..." lines:
+#     `mokutil --sb-state` says SecureBoot enabled, the lockdown is
+#     integrity (Debian's kernels lock down under Secure Boot), the kernel
+#     is not tainted, the MOK is in the kernel's keyring; then a small
+#     out-of-tree module built against the kernel's headers: unsigned and
+#     signed with a foreign key (scripts/sign-file of the headers) it is
+#     refused, signed with the MOK it loads (Debian's kernels trust MOK
+#     keys for modules: the platform keyring patch).
+#  2. unsigned: the same kernel with its signature removed: GRUB must
+#     refuse it (shim's verifier: "bad shim signature"), userspace never
+#     comes.
+#  3. no-mok: the signed kernel, the firmware's variables without the MOK:
+#     refused too; the MOK is what lets the kernel in.
+#
+# Big things are cached in ~/.cache/restrack/e2e-sb/ (the trixie guest
+# root and the tools root, made again after a week or when their package
+# list changes); everything of a run is in build/e2e-sb/ (logs, disk,
+# results in build/e2e-sb/result, written last).  Needs root (mmdebstrap,
+# chroot) and deb.debian.org on the first run.  --roots: make the cached
+# roots and stop.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+roots_only=0
+case ${1:-} in
+--roots) roots_only=1 ;;
+'') ;;
+*) die "usage: ${0##*/} [--roots]   (SB_KEY= SB_CERT= SB_KERNEL_DEB= in the environment)" ;;
+esac
+[ "$(uname -m)" = x86_64 ] || die "the Secure Boot test boots an amd64 image: run it on x86_64"
+[ "$(id -u)" -eq 0 ] || die "the Secure Boot test needs root (mmdebstrap, chroot): run it with sudo"
+need_pkgs mmdebstrap qemu-system-x86 e2fsprogs fdisk dosfstools mtools sbsigntool openssl util-linux
+
+mirror=http://deb.debian.org/debian
+max_age=$((7 * 24 * 3600))
+cache=${RESTRACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/restrack}
+sbcache=$cache/e2e-sb
+work=$RESTRACK_ROOT/build/e2e-sb
+boot_timeout=${SB_BOOT_TIMEOUT:-1500}
+# What the guest needs: shim, GRUB, mokutil, a kernel with its headers
+# and what builds a module against them.
+guest_pkgs=systemd-sysv,udev,kmod,procps,keyutils,initramfs-tools,linux-image-amd64,linux-headers-amd64,shim-signed,grub-efi-amd64-signed,mokutil,make
+# What the host takes from trixie: virt-fw-vars (not in bookworm) and
+# trixie's OVMF, so firmware, shim and GRUB are of one release.
+tools_pkgs=python3-virt-firmware,ovmf
+mkdir -p "$sbcache"
+
+# --- the cached roots ---------------------------------------------------------------
+# cached_root NAME PACKAGES: $sbcache/NAME, a trixie root with PACKAGES,
+# made again after a week or when PACKAGES change; made next to it and
+# renamed into place, so it is always whole.  Runs take turns (flock).
+cached_root() {
+	local name=$1 pkgs=$2 dir=$sbcache/$1 new made log start
+	exec 9>"$sbcache/$name.lock"
+	flock 9
+	made=$(sed -n 's/^made=//p' "$dir/etc/restrack-e2e-sb-root" 2>/dev/null || true)
+	if [ -n "$made" ] && [ $(($(date +%s) - made)) -lt "$max_age" ] &&
+		[ "$(sed -n 's/^packages=//p' "$dir/etc/restrack-e2e-sb-root")" = "$pkgs" ]; then
+		exec 9>&-
+		return
+	fi
+	new=$sbcache/.$name.new.$$ log=$sbcache/$name.mmdebstrap.log start=$SECONDS
+	rm -rf --one-file-system "$sbcache/.$name".*
+	info "making the trixie $name root in $dir (mmdebstrap, a few minutes)"
+	mmdebstrap --variant=minbase --architectures=amd64 --include="$pkgs" \
+		trixie "$new" "deb $mirror trixie main" >"$log" 2>&1 || {
+		tail -n 30 "$log" >&2
+		rm -rf --one-file-system "$new"
+		die "mmdebstrap of the trixie $name root failed (see $log; it needs deb.debian.org)"
+	}
+	printf 'made=%s\npackages=%s\n' "$(date +%s)" "$pkgs" >"$new/etc/restrack-e2e-sb-root"
+	rm -rf --one-file-system "$dir"
+	mv "$new" "$dir"
+	info "trixie $name root made in $((SECONDS - start)) s"
+	exec 9>&-
+}
+cached_root guest "$guest_pkgs"
+cached_root tools "$tools_pkgs"
+[ "$roots_only" = 0 ] || { info "roots ready in $sbcache"; exit 0; }
+
+# --- the test key --------------------------------------------------------------------
+# SB_KEY and SB_CERT (PEM), or the test key of ~/.cache/restrack/sb-key,
+# made once (in a temporary directory renamed into place).
+if [ -n "${SB_KEY:-}${SB_CERT:-}" ]; then
+	{ [ -n "${SB_KEY:-}" ] && [ -n "${SB_CERT:-}" ]; } || die "give both SB_KEY= (private key, PEM) and SB_CERT= (certificate, PEM)"
+	[ -r "$SB_KEY" ] || die "cannot read SB_KEY=$SB_KEY"
+	[ -r "$SB_CERT" ] || die "cannot read SB_CERT=$SB_CERT"
+	key=$(realpath "$SB_KEY") cert=$(realpath "$SB_CERT")
+	openssl x509 -in "$cert" -noout 2>/dev/null || die "SB_CERT=$SB_CERT is not a PEM certificate"
+	[ "$(openssl x509 -in "$cert" -noout -pubkey | sha256sum)" = "$(openssl pkey -in "$key" -pubout | sha256sum)" ] ||
+		die "SB_KEY=$SB_KEY is not the private key of SB_CERT=$SB_CERT"
+else
+	keydir=$cache/sb-key key=$cache/sb-key/restrack-sb-test.key cert=$cache/sb-key/restrack-sb-test.crt
+	if [ ! -s "$key" ] || [ ! -s "$cert" ]; then
+		info "generating a Secure Boot test key in $keydir (kept for the next runs; not for production)"
+		rm -rf "$keydir.new"
+		(umask 077 && mkdir -p "$keydir.new")
+		openssl req -new -x509 -newkey rsa:2048 -sha256 -nodes -days 3650 \
+			-subj "/CN=restrack Secure Boot test key $(hostname -s)" \
+			-addext "extendedKeyUsage=codeSigning" \
+			-keyout "$keydir.new/${key##*/}" -out "$keydir.new/${cert##*/}" >/dev/null 2>&1 ||
+			die "openssl could not make the test key"
+		rm -rf "$keydir"
+		mv "$keydir.new" "$keydir"
+	fi
+fi
+key_cn=$(openssl x509 -in "$cert" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')
+info "signing key: $cert ($key_cn)"
+
+# --- the run's root ------------------------------------------------------------------
+qemu_pid=''
+cleanup() {
+	if [ -n "$qemu_pid" ]; then kill "$qemu_pid" 2>/dev/null || true; fi
+	rm -rf --one-file-system "$work/foreign"
+}
+trap cleanup EXIT
+rm -rf --one-file-system "$work" || die "could not remove $work (is something still mounted in it?)"
+mkdir -p "$work"
+root=$work/root
+info "copying the trixie root"
+cp -a "$sbcache/guest" "$root"
+
+# in_root COMMAND...: run COMMAND in the root, with /proc, /sys and /dev,
+# and the signing key and certificate in /mnt/sb-key (the test key, or
+# in_key= and in_cert= for the call), mounted in a mount
+# namespace of its own: nothing stays mounted, nothing of the key stays
+# in the root.
+in_root() {
+	# shellcheck disable=SC2016 # the inner shell expands them
+	unshare --mount --propagation private /bin/sh -ec '
+		r=$1 key=$2 cert=$3
+		shift 3
+		mount -t proc proc "$r/proc"
+		mount -t sysfs sysfs "$r/sys"
+		mount --rbind /dev "$r/dev"
+		mkdir -p "$r/mnt/sb-key"
+		mount -t tmpfs -o mode=700 tmpfs "$r/mnt/sb-key"
+		cp "$key" "$r/mnt/sb-key/key.pem"
+		cp "$cert" "$r/mnt/sb-key/cert.pem"
+		exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+			LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"' \
+		sh "$root" "${in_key:-$key}" "${in_cert:-$cert}" "$@"
+}
+
+# install_kernel_debs DEB...: install linux-image (and linux-headers)
+# packages in the root; the kernel to sign is the image's.
+install_kernel_debs() {
+	local deb names=()
+	mkdir -p "$root/tmp/sb-debs"
+	for deb in "$@"; do
+		[ -f "$deb" ] || die "no such package: $deb"
+		cp "$deb" "$root/tmp/sb-debs/"
+		names+=("/tmp/sb-debs/${deb##*/}")
+	done
+	info "installing ${names[*]##*/} in the root"
+	in_root dpkg -i "${names[@]}" >"$work/dpkg-kernel.log" 2>&1 ||
+		{ tail -n 30 "$work/dpkg-kernel.log" >&2; die "dpkg -i of the kernel packages failed (see $work/dpkg-kernel.log)"; }
+	rm -rf "$root/tmp/sb-debs"
+}
+if [ -n "${SB_KERNEL_DEB:-}" ]; then
+	pkg=$(dpkg-deb --field "$SB_KERNEL_DEB" Package 2>/dev/null) ||
+		die "SB_KERNEL_DEB=$SB_KERNEL_DEB is not a Debian package"
+	case $pkg in
+	linux-image-*) rel=${pkg#linux-image-} ;;
+	*) die "SB_KERNEL_DEB=$SB_KERNEL_DEB is $pkg, not a linux-image package" ;;
+	esac
+	# shellcheck disable=SC2086 # SB_HEADERS_DEB: none or one package
+	install_kernel_debs "$SB_KERNEL_DEB" ${SB_HEADERS_DEB:-}
+else
+	rel=$(find "$root/boot" -maxdepth 1 -name 'vmlinuz-*' -printf '%f\n' | sed 's/^vmlinuz-//' | sort -V | tail -n 1)
+	[ -n "$rel" ] || die "the trixie root has no kernel in /boot (remove $sbcache/guest to make it again)"
+fi
+vmlinuz=$root/boot/vmlinuz-$rel
+[ -f "$vmlinuz" ] || die "no /boot/vmlinuz-$rel in the root"
+[ -f "$root/boot/initrd.img-$rel" ] || die "no /boot/initrd.img-$rel in the root (initramfs-tools did not run?)"
+[ -d "$root/usr/src/linux-headers-$rel" ] ||
+	die "no headers for $rel in the root: give SB_HEADERS_DEB= (the linux-headers package of SB_KERNEL_DEB)"
+
+# --- the kernel: its signatures removed, signed with the test key -------------------------
+info "kernel $rel: was signed by: $(sbverify --list "$vmlinuz" 2>/dev/null | sed -n 's/^ *- subject: //p' | paste -sd';')"
+cp "$vmlinuz" "$work/vmlinuz.unsigned"
+n=0
+while sbverify --list "$work/vmlinuz.unsigned" 2>/dev/null | grep -q '^signature [0-9]'; do
+	sbattach --remove "$work/vmlinuz.unsigned" >/dev/null 2>&1 || die "sbattach --remove failed on vmlinuz-$rel"
+	n=$((n + 1))
+	[ "$n" -lt 8 ] || die "vmlinuz-$rel still has a signature after $n removals"
+done
+sbsign --key "$key" --cert "$cert" --output "$work/vmlinuz.signed" "$work/vmlinuz.unsigned" >/dev/null 2>&1 ||
+	die "sbsign failed (is $key the key of $cert?)"
+sbverify --cert "$cert" "$work/vmlinuz.signed" >/dev/null 2>&1 || die "sbverify does not accept the kernel just signed"
+cp "$work/vmlinuz.signed" "$vmlinuz"
+cp "$work/vmlinuz.unsigned" "$vmlinuz.unsigned"
+info "kernel $rel: $n signature(s) removed, signed with the test key"
+
+# --- the test module: unsigned, foreign key, test key -----------------------------
+mkdir -p "$root/tmp/sbmod" "$root/usr/local/lib/restrack-sb" "$work/foreign"
+cat >"$root/tmp/sbmod/restrack_sbtest.c" <<'MOD'
+// SPDX-License-Identifier: GPL-2.0
+/* A module that only loads: the Secure Boot test signs it three ways. */
+#include <linux/init.h>
+#include <linux/module.h>
+
+static int __init restrack_sbtest_init(void)
+{
+	pr_info("restrack_sbtest: loaded\n");
+	return 0;
+}
+
+static void __exit restrack_sbtest_exit(void)
+{
+}
+
+module_init(restrack_sbtest_init);
+module_exit(restrack_sbtest_exit);
+MODULE_DESCRIPTION("restrack Secure Boot test module");
+MODULE_LICENSE("GPL");
+MOD
+echo 'obj-m := restrack_sbtest.o' >"$root/tmp/sbmod/Kbuild"
+in_root make -C "/usr/src/linux-headers-$rel" M=/tmp/sbmod modules >"$work/module-build.log" 2>&1 ||
+	{ tail -n 30 "$work/module-build.log" >&2; die "the test module did not build (see $work/module-build.log)"; }
+# A foreign key: made for this run, thrown away at its end.
+openssl req -new -x509 -newkey rsa:2048 -sha256 -nodes -days 1 -subj "/CN=restrack foreign test key" \
+	-keyout "$work/foreign/key.pem" -out "$work/foreign/cert.pem" >/dev/null 2>&1 ||
+	die "openssl could not make the foreign key"
+mods=/usr/local/lib/restrack-sb
+for how in unsigned foreign mok; do
+	cp "$root/tmp/sbmod/restrack_sbtest.ko" "$root$mods/$how.ko"
+done
+sign_file=/usr/src/linux-headers-$rel/scripts/sign-file
+[ -x "$root$sign_file" ] || die "the headers of $rel have no scripts/sign-file"
+in_root "$sign_file" sha256 /mnt/sb-key/key.pem /mnt/sb-key/cert.pem "$mods/mok.ko" ||
+	die "sign-file with the test key failed"
+in_key=$work/foreign/key.pem in_cert=$work/foreign/cert.pem \
+	in_root "$sign_file" sha256 /mnt/sb-key/key.pem /mnt/sb-key/cert.pem "$mods/foreign.ko" ||
+	die "sign-file with the foreign key failed"
+rm -rf "$work/foreign" "$root/tmp/sbmod"
+for how in unsigned foreign mok; do
+	printf '%s: %s\n' "$how" "$(tail -c 28 "$root$mods/$how.ko" | tr -dc '[:print:]')"
+done >"$work/modules.txt"
+if [ "$(grep -c 'Module signature appended' "$work/modules.txt")" != 2 ] ||
+	grep -q '^unsigned: .*Module signature appended' "$work/modules.txt"; then
+	die "the test modules are not signed as meant: $(cat "$work/modules.txt")"
+fi
+info "test module built for $rel: unsigned, signed with a foreign key, signed with the test key"
+
+# --- the checks in the guest ---------------------------------------------------------
+cat >"$root/usr/local/sbin/restrack-e2e-sb" <<'GUEST'
+#!/bin/sh
+# restrack Secure Boot test, run at boot by restrack-e2e-sb.service: facts
+# on the serial console as "E2E-SB: ..." lines (the host judges them),
+# then the machine powers off.
+say() { echo "E2E-SB: $*" >/dev/ttyS0; }
+mods=/usr/local/lib/restrack-sb
+say "stage userspace, kernel $(uname -r)"
+say "sb-state: $(mokutil --sb-state 2>&1 | paste -sd' ')"
+say "lockdown: $(cat /sys/kernel/security/lockdown 2>&1)"
+say "tainted: $(cat /proc/sys/kernel/tainted)"
+cn=$(cat /etc/restrack-e2e-sb-cn)
+if mokutil --list-enrolled 2>/dev/null | grep -qF "CN=$cn"; then say "mok-enrolled: yes"; else say "mok-enrolled: no"; fi
+dmesg | grep -F "$cn" | sed 's/^\[[^]]*\] //; s/^/E2E-SB: keyring: /' >/dev/ttyS0
+for how in unsigned foreign mok; do
+	dmesg -C
+	out=$(insmod "$mods/$how.ko" 2>&1)
+	rc=$?
+	say "insmod $how: exit $rc: $out"
+	dmesg | grep -iE 'restrack_sbtest|lockdown|module|key' | sed 's/^\[[^]]*\] //; s/^/E2E-SB: kmsg: /' >/dev/ttyS0
+	if grep -q '^restrack_sbtest ' /proc/modules; then say "module $how: loaded"; else say "module $how: not loaded"; fi
+done
+say "tainted after: $(cat /proc/sys/kernel/tainted)"
+say "done"
+systemctl poweroff
+GUEST
+chmod 755 "$root/usr/local/sbin/restrack-e2e-sb"
+cat >"$root/etc/systemd/system/restrack-e2e-sb.service" <<'UNIT'
+[Unit]
+Description=restrack Secure Boot test
+After=multi-user.target
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/restrack-e2e-sb
+StandardOutput=journal+console
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+ln -sf /etc/systemd/system/restrack-e2e-sb.service "$root/etc/systemd/system/multi-user.target.wants/"
+printf '%s\n' "$key_cn" >"$root/etc/restrack-e2e-sb-cn"
+echo restrack-e2e-sb >"$root/etc/hostname"
+uuid=$(cat /proc/sys/kernel/random/uuid)
+echo "UUID=$uuid / ext4 errors=remount-ro 0 0" >"$root/etc/fstab"
+
+# --- the disk: GPT, ESP (FAT, mtools), root (ext4, mke2fs -d) ------------------------------
+# The ESP has what grub-install --uefi-secure-boot --removable puts there;
+# grub.cfg is written for each boot.
+esp_start=2048 esp_sectors=$((128 * 2048)) root_start=$((2048 + 128 * 2048))
+img=$work/disk.img
+truncate -s 4G "$img"
+sfdisk -q "$img" <<PART || die "sfdisk could not partition $img"
+label: gpt
+start=$esp_start, size=$esp_sectors, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=ESP
+start=$root_start, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=root
+PART
+root_sectors=$(sfdisk -l -o Start,Sectors "$img" | awk -v s="$root_start" '$1 == s { print $2 }')
+[ -n "$root_sectors" ] || die "sfdisk made no root partition at sector $root_start"
+shim=$root/usr/lib/shim/shimx64.efi.signed
+grub=$root/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed
+mm=$root/usr/lib/shim/mmx64.efi.signed
+for f in "$shim" "$grub" "$mm"; do [ -f "$f" ] || die "the root has no ${f#"$root"} (shim-signed, grub-efi-amd64-signed)"; done
+esp=$work/esp.img
+mkfs.vfat -C -n ESP "$esp" $((esp_sectors / 2)) >/dev/null || die "mkfs.vfat failed"
+mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/EFI/debian
+mcopy -i "$esp" "$shim" ::/EFI/BOOT/BOOTX64.EFI
+mcopy -i "$esp" "$grub" ::/EFI/BOOT/grubx64.efi
+mcopy -i "$esp" "$mm" ::/EFI/BOOT/mmx64.efi
+mcopy -i "$esp" "$shim" ::/EFI/debian/shimx64.efi
+mcopy -i "$esp" "$grub" ::/EFI/debian/grubx64.efi
+mcopy -i "$esp" "$mm" ::/EFI/debian/mmx64.efi
+[ ! -f "$root/usr/lib/shim/BOOTX64.CSV" ] || mcopy -i "$esp" "$root/usr/lib/shim/BOOTX64.CSV" ::/EFI/debian/BOOTX64.CSV
+dd if="$esp" of="$img" bs=512 seek="$esp_start" conv=notrunc status=none
+rm -f "$esp"
+info "making the root file system ($(du -sh "$root" | cut -f1))"
+mke2fs -q -t ext4 -U "$uuid" -L root -E offset=$((root_start * 512)) -d "$root" "$img" $((root_sectors / 2))k ||
+	die "mke2fs could not make the root file system"
+rm -rf --one-file-system "$root"
+
+# write_grub_cfg KERNEL LABEL: the grub.cfg of the next boot, in both
+# EFI/debian (GRUB's prefix) and EFI/BOOT (where it was started from).
+write_grub_cfg() {
+	cat >"$work/grub.cfg" <<CFG
+set timeout=0
+echo "E2E-SB: grub: $2: linux /boot/$1"
+search --no-floppy --fs-uuid --set=root $uuid
+linux /boot/$1 root=UUID=$uuid ro console=ttyS0,115200
+initrd /boot/initrd.img-$rel
+echo "E2E-SB: grub: booting"
+boot
+echo "E2E-SB: grub: kernel refused"
+sleep 2
+halt
+CFG
+	mcopy -o -i "$img@@$((esp_start * 512))" "$work/grub.cfg" ::/EFI/debian/grub.cfg
+	mcopy -o -i "$img@@$((esp_start * 512))" "$work/grub.cfg" ::/EFI/BOOT/grub.cfg
+}
+
+# --- the firmware: OVMF with Microsoft's keys, and the test key as a MOK ------------------
+tools=$sbcache/tools
+code=$tools/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
+ms_vars=$tools/usr/share/OVMF/OVMF_VARS_4M.ms.fd
+{ [ -f "$code" ] && [ -f "$ms_vars" ]; } || die "trixie's ovmf has no OVMF_CODE_4M.secboot.fd or OVMF_VARS_4M.ms.fd (remove $tools to make it again)"
+cp "$ms_vars" "$work/vars-ms.fd"
+mkdir -p "$tools/tmp/e2e-sb"
+cp "$ms_vars" "$tools/tmp/e2e-sb/in.fd"
+cp "$cert" "$tools/tmp/e2e-sb/mok.pem"
+# MokList's owner: shim's GUID.
+chroot "$tools" virt-fw-vars --input /tmp/e2e-sb/in.fd --output /tmp/e2e-sb/out.fd \
+	--add-mok 605dab50-e046-4300-abb6-3dd810dd8b23 /tmp/e2e-sb/mok.pem >"$work/virt-fw-vars.log" 2>&1 ||
+	{ cat "$work/virt-fw-vars.log" >&2; die "virt-fw-vars could not enrol the MOK"; }
+chroot "$tools" virt-fw-vars --input /tmp/e2e-sb/out.fd --print --verbose >"$work/vars-mok.txt" 2>&1 || true
+cp "$tools/tmp/e2e-sb/out.fd" "$work/vars-mok.fd"
+rm -rf "$tools/tmp/e2e-sb"
+grep -q MokList "$work/vars-mok.txt" || die "the variables have no MokList after virt-fw-vars (see $work/vars-mok.txt)"
+info "firmware: trixie's OVMF Secure Boot code, Microsoft's keys, the test key enrolled as a MOK"
+
+# boot_vm LABEL VARS STOP: boot the disk once (one vCPU, TCG or KVM) with
+# a copy of VARS; stop when the console matches the regex STOP, when the
+# machine powers off, or after SB_BOOT_TIMEOUT seconds.  The console, with
+# its escapes and carriage returns taken out, is in boot-LABEL.log, its
+# E2E-SB lines in boot-LABEL.e2e.
+boot_vm() {
+	local label=$1 raw=$work/boot-$1.raw log=$work/boot-$1.log start=$SECONDS accel=tcg
+	cp "$2" "$work/vars-$label.fd"
+	[ ! -w /dev/kvm ] || accel=kvm
+	info "boot $label ($accel)"
+	qemu-system-x86_64 -machine q35,smm=on,accel=$accel -global ICH9-LPC.disable_s3=1 \
+		-global driver=cfi.pflash01,property=secure,value=on \
+		-drive if=pflash,format=raw,unit=0,readonly=on,file="$code" \
+		-drive if=pflash,format=raw,unit=1,file="$work/vars-$label.fd" \
+		-cpu max -smp 1 -m 2G -nographic -no-reboot -nic none \
+		-drive file="$img",format=raw,if=virtio </dev/null >"$raw" 2>&1 &
+	qemu_pid=$!
+	while kill -0 "$qemu_pid" 2>/dev/null; do
+		if grep -aqE "$3" "$raw"; then sleep 3; break; fi
+		if [ $((SECONDS - start)) -ge "$boot_timeout" ]; then
+			info "boot $label: no end after $boot_timeout s, stopped"
+			break
+		fi
+		sleep 2
+	done
+	kill "$qemu_pid" 2>/dev/null || true
+	wait "$qemu_pid" 2>/dev/null || true
+	qemu_pid=''
+	sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\r//g' "$raw" >"$log"
+	grep -ao 'E2E-SB: .*' "$log" >"$work/boot-$label.e2e" || true
+	sed "s/^/[$label] /" "$work/boot-$label.e2e" >&2
+	info "boot $label: $((SECONDS - start)) s"
+}
+
+# --- the boots and their verdicts ----------------------------------------------------
+passed=0 failed=0
+: >"$work/result.new"
+verdict() { # ok|fail NAME [WHY]
+	if [ "$1" = ok ]; then
+		passed=$((passed + 1))
+		printf 'PASS %s\n' "$2" | tee -a "$work/result.new"
+	else
+		failed=$((failed + 1))
+		printf 'FAIL %s: %s\n' "$2" "$3" | tee -a "$work/result.new"
+	fi
+}
+check() { # NAME WHY-IF-NOT REGEX FILE: pass when a line of FILE matches REGEX
+	if grep -qE "$3" "$4"; then verdict ok "$1"; else verdict fail "$1" "$2"; fi
+}
+# What shim, GRUB and the firmware say when they refuse an image; the
+# boot stops there, or at GRUB's own line after a failed linux command.
+refused='bad shim signature|Verification failed|Security Violation|Access Denied'
+stop="$refused|E2E-SB: grub: kernel refused|E2E-SB: stage|reboot: Power down"
+rel_re=$(printf '%s' "$rel" | sed 's/[][\.*^$+?(){}|/]/\\&/g')
+
+# 1. The kernel signed with the test key, the MOK enrolled.
+write_grub_cfg "vmlinuz-$rel" signed
+boot_vm sb "$work/vars-mok.fd" 'reboot: Power down'
+e=$work/boot-sb.e2e
+check "sb: shim and GRUB boot the kernel signed with the MOK" "it did not reach userspace (see $work/boot-sb.log)" \
+	"^E2E-SB: stage userspace, kernel $rel_re\$" "$e"
+check "sb: mokutil --sb-state: SecureBoot enabled" "$(grep '^E2E-SB: sb-state' "$e" || echo 'no answer')" \
+	'^E2E-SB: sb-state: SecureBoot enabled' "$e"
+check "sb: lockdown is integrity" "$(grep '^E2E-SB: lockdown' "$e" || echo 'no answer')" \
+	'^E2E-SB: lockdown: .*\[integrity\]' "$e"
+check "sb: the kernel is not tainted" "$(grep '^E2E-SB: tainted:' "$e" || echo 'no answer')" \
+	'^E2E-SB: tainted: 0$' "$e"
+check "sb: the test key is enrolled as a MOK (mokutil --list-enrolled)" "mokutil does not list it" \
+	'^E2E-SB: mok-enrolled: yes$' "$e"
+check "sb: the kernel loaded the MOK into a keyring" "no kernel line names $key_cn" \
+	'^E2E-SB: keyring: ' "$e"
+# Under lockdown an unsigned module, or one whose key the kernel does not
+# have, is refused: EKEYREJECTED when module.sig_enforce is on, else
+# lockdown's EPERM.
+for how in unsigned foreign; do
+	check "sb: $([ $how = unsigned ] && echo 'an unsigned module' || echo 'a module signed with a foreign key') is refused" \
+		"$(grep "^E2E-SB: insmod $how:" "$e" || echo 'not tried')" \
+		"^E2E-SB: insmod $how: exit [1-9][0-9]*: .*(Key was rejected by service|Operation not permitted|Required key not available)" "$e"
+done
+check "sb: a module signed with the MOK loads" "$(grep '^E2E-SB: insmod mok:' "$e" || echo 'not tried')" \
+	'^E2E-SB: module mok: loaded$' "$e"
+if grep -q '^E2E-SB: module \(unsigned\|foreign\): loaded$' "$e"; then
+	verdict fail "sb: no refused module is loaded" "$(grep '^E2E-SB: module' "$e")"
+fi
+# The MOK-signed module taints the kernel as out-of-tree (O, 4096), never
+# as unsigned (E, 8192).
+taint=$(sed -n 's/^E2E-SB: tainted after: \([0-9]*\)$/\1/p' "$e")
+if [ -n "$taint" ] && [ $((taint & 8192)) -eq 0 ]; then
+	verdict ok "sb: the MOK-signed module does not taint the kernel as unsigned (taint $taint)"
+else
+	verdict fail "sb: the MOK-signed module does not taint the kernel as unsigned" "taint ${taint:-unknown}"
+fi
+
+# 2. The same kernel without its signature: refused before userspace.
+write_grub_cfg "vmlinuz-$rel.unsigned" unsigned
+boot_vm unsigned "$work/vars-mok.fd" "$stop"
+if grep -q '^E2E-SB: stage' "$work/boot-unsigned.e2e"; then
+	verdict fail "unsigned: the kernel without a signature is refused" "it booted to userspace"
+else
+	check "unsigned: the kernel without a signature is refused" "no refusal on the console (see $work/boot-unsigned.log)" \
+		"$refused" "$work/boot-unsigned.log"
+fi
+
+# 3. The signed kernel, no MOK in the variables: refused too.
+write_grub_cfg "vmlinuz-$rel" no-mok
+boot_vm no-mok "$work/vars-ms.fd" "$stop"
+if grep -q '^E2E-SB: stage' "$work/boot-no-mok.e2e"; then
+	verdict fail "no-mok: the test-signed kernel is refused without the MOK" "it booted to userspace"
+else
+	check "no-mok: the test-signed kernel is refused without the MOK" "no refusal on the console (see $work/boot-no-mok.log)" \
+		"$refused" "$work/boot-no-mok.log"
+fi
+
+# What the refusals said, and what the kernel said of the modules.
+{
+	grep -ahoE "$refused" "$work/boot-unsigned.log" | sort -u | sed 's/^/unsigned kernel: /'
+	grep -ahoE "$refused" "$work/boot-no-mok.log" | sort -u | sed 's/^/no MOK: /'
+	grep -E '^E2E-SB: (insmod|kmsg|keyring|lockdown|tainted)' "$e" | sed 's/^E2E-SB: /sb guest: /'
+} >"$work/evidence.txt"
+sed 's/^/  /' "$work/evidence.txt" >&2
+echo "kernel $rel, $passed passed, $failed failed, $SECONDS s" >>"$work/result.new"
+mv "$work/result.new" "$work/result"
+echo "e2e-sb: $passed passed, $failed failed in $((SECONDS / 60)) min $((SECONDS % 60)) s"
+[ "$failed" -eq 0 ]
