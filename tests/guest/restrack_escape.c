@@ -534,6 +534,57 @@ static void heap_attack_test(struct __test_metadata *_metadata, long atk,
 }
 
 /*
+ * First of all tests, so that in a fresh boot it sets the first file quota:
+ * until then no table is counted (restrack_files_key is off), and the
+ * quota must still count the descriptors opened before it.  The child
+ * opens 20 (23 with stdio), registers and takes a 24-file quota: one more
+ * open succeeds, the next kills it.  Were the table's count not taken from
+ * its bitmap when the quota came, it would still say 3 (its count when
+ * fork() copied the table) and let 21 through.
+ */
+#define EARLY_OPENED 20
+#define EARLY_QUOTA 24
+
+static int early_fds_victim(struct shared *sh, void *arg)
+{
+	struct per_proc_resource r;
+	int i;
+
+	(void)arg;
+	close_fds_range(3, ~0U);
+	for (i = 0; i < EARLY_OPENED; i++)
+		CHILD_CHECK(sh, open("/", O_RDONLY | O_DIRECTORY) >= 0);
+	CHILD_CHECK(sh, rt_register(getpid()) == 0);
+	CHILD_CHECK(sh, rt_cap(getpid(), -1, EARLY_QUOTA) == 0);
+	CHILD_CHECK(sh, rt_fetch(&r, getpid()) == 0);
+	STORE(&sh->val[V_SELF_MAX], (long)r.openfile_count);
+	STORE(&sh->stage, 1);
+	for (i = 0; i < 2 * EARLY_QUOTA; i++) {
+		if (open("/", O_RDONLY | O_DIRECTORY) < 0)
+			break;
+		INC(&sh->val[V_COUNT]);
+	}
+	STORE(&sh->stage, 2);
+	return 0;
+}
+
+TEST(files_quota_counts_descriptors_opened_before_the_first_quota)
+{
+	struct shared *sh;
+	int status;
+
+	REQUIRE_RESTRACK();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(early_fds_victim, sh, NULL);
+	EXPECT_KILLED(status, sh);
+	EXPECT_EQ(1, sh->stage);
+	EXPECT_EQ(3L + EARLY_OPENED, sh->val[V_SELF_MAX]);
+	EXPECT_EQ(EARLY_QUOTA - 3L - EARLY_OPENED, sh->val[V_COUNT])
+		TH_LOG("%ld opened under the quota", sh->val[V_COUNT]);
+	shared_free(sh);
+}
+
+/*
  * A clone(CLONE_VM) child (no CLONE_THREAD: an untracked process of its
  * own) maps 64 MiB into the tracked parent's mm, 8 MiB of room: the call
  * fails, the parent and the child die by SIGKILL, the parent's figure never
