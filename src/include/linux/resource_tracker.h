@@ -7,7 +7,8 @@
  * tables (a thread, a CLONE_VM or vfork child, a CLONE_FILES child) is held
  * to the quota.  The hooks below are called from the memory and file
  * descriptor code; each is one load and a compare of a field of the mm or
- * of the file table before it calls out of line.
+ * of the file table before it calls out of line, and the descriptor hooks
+ * are a jump over them until the first file quota is set.
  */
 #ifndef _LINUX_RESOURCE_TRACKER_H
 #define _LINUX_RESOURCE_TRACKER_H
