@@ -37,6 +37,7 @@
 # repositories in build/e2e/ and stop.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-e2e.sh"
 
 repos_only=0
 case ${1:-} in
@@ -92,34 +93,9 @@ if [ "$repos_only" = 1 ]; then
 fi
 
 # --- the checks, run in the image at every boot ------------------------------------
-cat >"$work/restrack-e2e" <<'EOF'
-#!/bin/sh
-# restrack end-to-end test, run at every boot by restrack-e2e.service.
-# /etc/restrack-e2e-stage says what this boot is for; results go to the
-# serial console as "E2E: ..." lines, then the machine powers off.
-say() { echo "E2E: $*" >/dev/ttyS0; }
-stage=$(cat /etc/restrack-e2e-stage)
-say "stage $stage, kernel $(uname -r)"
-
-check_modules() {
-	for m in cleanup_kprobe tracker; do
-		if grep -q "^$m " /proc/modules; then say "module $m loaded"; else say "FAIL module $m not loaded"; fi
-	done
-	if head -n 1 /proc/tracker_status | grep -q '^PID'; then
-		say "/proc/tracker_status present"
-	else
-		say "FAIL no /proc/tracker_status"
-	fi
-}
-
-check_quota() {
-	restrack run --heap 8M -- sh -c 'x=$(head -c 33554432 /dev/zero | tr "\0" a); echo ${#x}' >/tmp/run.out 2>&1
-	rc=$?
-	sed 's/^/E2E: run: /' /tmp/run.out >/dev/ttyS0
-	say "restrack run --heap 8M: exit $rc"
-	if [ "$rc" = 137 ]; then say "heap quota kill ok"; else say "FAIL heap quota did not kill"; fi
-}
-
+# (lib-e2e.sh: the prologue with say, check_modules and check_quota, then
+# these stages, then "done" and a power-off.)
+e2e_guest_files "$work" <<'EOF'
 case $stage in
 grub)
 	# The first boot, straight into the kernel: put GRUB on the disk.
@@ -163,21 +139,6 @@ removed)
 	if grep -qE '^(cleanup_kprobe|tracker) ' /proc/modules; then say "FAIL modules loaded after removal"; else say "no restrack module loaded"; fi
 	check_quota ;;
 esac
-say "done"
-systemctl poweroff
-EOF
-cat >"$work/restrack-e2e.service" <<'EOF'
-[Unit]
-Description=restrack end-to-end test
-After=multi-user.target systemd-modules-load.service
-
-[Service]
-Type=oneshot
-ExecStart=/usr/local/sbin/restrack-e2e
-StandardOutput=journal+console
-
-[Install]
-WantedBy=multi-user.target
 EOF
 
 # --- trixie's lintian on what is published ------------------------------------------
@@ -192,6 +153,7 @@ info "$(tail -n 1 "$lint")"
 # --- 1. the root file system ------------------------------------------------------
 info "mmdebstrap: Debian 12 with the $rel1 kernel, restrack-dkms and restrack-tools"
 start=$SECONDS
+mapfile -t hooks < <(e2e_mmdebstrap_hooks "$work" grub)
 # The hooks are shell code that mmdebstrap runs with the root as $1.
 # shellcheck disable=SC2016
 mmdebstrap --variant=minbase --architectures=amd64 \
@@ -199,14 +161,7 @@ mmdebstrap --variant=minbase --architectures=amd64 \
 	--setup-hook='mkdir -p "$1/srv/restrack-repo" "$1/srv/restrack-repo-all"' \
 	--setup-hook="sync-in $work/repo-6.1 /srv/restrack-repo" \
 	--setup-hook="sync-in $work/repo-all /srv/restrack-repo-all" \
-	--customize-hook="copy-in $work/restrack-e2e /usr/local/sbin" \
-	--customize-hook="copy-in $work/restrack-e2e.service /etc/systemd/system" \
-	--customize-hook='chmod 755 "$1/usr/local/sbin/restrack-e2e"' \
-	--customize-hook='ln -s /etc/systemd/system/restrack-e2e.service "$1/etc/systemd/system/multi-user.target.wants/"' \
-	--customize-hook='echo grub >"$1/etc/restrack-e2e-stage"' \
-	--customize-hook='echo "restrack-e2e" >"$1/etc/hostname"' \
-	--customize-hook='echo "/dev/vda1 / ext4 errors=remount-ro 0 1" >"$1/etc/fstab"' \
-	--customize-hook='printf "GRUB_TIMEOUT=1\nGRUB_CMDLINE_LINUX=\"console=ttyS0\"\nGRUB_TERMINAL=serial\n" >>"$1/etc/default/grub"' \
+	"${hooks[@]}" \
 	--customize-hook="chroot \"\$1\" dpkg -i /srv/restrack-repo/$keyring_deb >\"\$1/root/keyring.log\" 2>&1 || { cat \"\$1/root/keyring.log\"; exit 1; }" \
 	--customize-hook="copy-in $work/restrack.sources /etc/apt/sources.list.d" \
 	--customize-hook='chroot "$1" apt-get update -q >"$1/root/apt-update.log" 2>&1 || { cat "$1/root/apt-update.log"; exit 1; }' \
@@ -232,25 +187,17 @@ info "stock kernel $stock: headers installed, DKMS passed it over"
 
 # --- 2. the disk image ---------------------------------------------------------------
 img=$work/disk.img
-truncate -s 4G "$img"
-echo 'start=2048, type=83, bootable' | sfdisk -q "$img"
-mke2fs -q -t ext4 -E offset=$((2048 * 512)) -d "$work/root" "$img" $((4 * 1024 * 1024 - 1024))
+e2e_disk_image "$work/root" "$img" 4
 cp "$work/root/boot/vmlinuz-$rel1" "$work/root/boot/initrd.img-$rel1" "$work/"
 rm -rf "$work/root"
 
-# Boot the image; its E2E lines (the console may put a login prompt in
-# front of one) go to boot-LABEL.e2e.
+# Boot the image (lib-e2e.sh: e2e_boot checks the E2E lines; logs in
+# boot-LABEL.log and .e2e).  E2E_SMP: its vCPUs (2).
 boot() { # label, release that must boot, [qemu options]
-	local log=$work/boot-$1.log label=$1 want=$2
+	local label=$1 want=$2
 	shift 2
-	info "boot: $label"
-	timeout 1800 qemu-system-x86_64 -M pc -cpu max -m 2G -smp 2 -nographic -no-reboot \
-		-drive file="$img",format=raw,if=virtio "$@" </dev/null 2>&1 | tr -d '\r' >"$log" || true
-	grep -ao 'E2E: .*' "$log" >"$work/boot-$label.e2e" || true
-	sed "s/^/[$label] /" "$work/boot-$label.e2e" >&2
-	grep -q '^E2E: done$' "$work/boot-$label.e2e" || die "$label: the system did not finish booting (see $log)"
-	! grep -q '^E2E: FAIL' "$work/boot-$label.e2e" || die "$label: a check failed (see $log)"
-	grep -q "^E2E: stage .*, kernel $want\$" "$work/boot-$label.e2e" || die "$label: $want did not boot (see $log)"
+	e2e_boot "$work" "$label" "$want" -M pc -cpu max -m 2G -smp "${E2E_SMP:-2}" \
+		-drive file="$img",format=raw,if=virtio "$@"
 }
 # Straight into the kernel, once, to install GRUB from inside.
 boot grub-install "$rel1" -kernel "$work/vmlinuz-$rel1" -initrd "$work/initrd.img-$rel1" \
