@@ -13,26 +13,34 @@
 #    copy of the firmware's variables as a MOK (python3-virt-firmware's
 #    virt-fw-vars --add-mok, run in a trixie tools root).
 #  - The kernel: SB_KERNEL_DEB= a linux-image .deb (a later step: the
-#    restrack kernel from build/debs), installed with dpkg in the root;
-#    without it, trixie's stock linux-image-amd64, which Debian signed.
+#    restrack kernel from build/debs) and SB_HEADERS_DEB= its headers,
+#    installed with dpkg in the root; without them, trixie's stock
+#    linux-image-amd64 (which Debian signed) and linux-headers-amd64.
 #    Its signatures are removed (sbattach --remove) and it is signed again
 #    with the test key (sbsign).  Its initramfs comes from initramfs-tools.
-#  - The ESP has the file layout of grub-install --uefi-secure-boot
-#    --removable: EFI/BOOT/BOOTX64.EFI is shim, grubx64.efi the signed
-#    GRUB, mmx64.efi MokManager, and EFI/debian the same; grub.cfg (in both)
-#    loads the kernel from the ext4 root.  No loop device, no mount:
-#    sfdisk, mke2fs -d and mtools work on the image file.
+#  - The ESP has the files of grub-install --uefi-secure-boot
+#    --force-extra-removable: EFI/debian/shimx64.efi, grubx64.efi (the
+#    signed GRUB), mmx64.efi (MokManager), fbx64.efi, BOOTX64.CSV, and the
+#    removable path EFI/BOOT/BOOTX64.EFI (shim), grubx64.efi, mmx64.efi;
+#    grub.cfg (in both) loads the kernel from the ext4 root.  No loop
+#    device, no mount: sfdisk, mke2fs -d and mtools work on the image file.
+#    The first boot runs grub-install itself on that ESP and checks that it
+#    installs the same files.
 #
 # Boots, each with one vCPU and a fresh copy of the variables:
 #  1. sb: the signed kernel, MOK enrolled: must reach userspace, where a
 #     systemd unit reports on the serial console, as "E2E-SB: ..." lines:
 #     `mokutil --sb-state` says SecureBoot enabled, the lockdown is
 #     integrity (Debian's kernels lock down under Secure Boot), the kernel
-#     is not tainted, the MOK is in the kernel's keyring; then a small
+#     is not tainted, the MOK is in the kernel's keyring, grub-install
+#     --uefi-secure-boot installs what the host put on the ESP; then a small
 #     out-of-tree module built against the kernel's headers: unsigned and
 #     signed with a foreign key (scripts/sign-file of the headers) it is
-#     refused, signed with the MOK it loads (Debian's kernels trust MOK
-#     keys for modules: the platform keyring patch).
+#     refused (Debian's kernels enforce module signatures under Secure
+#     Boot: EKEYREJECTED), signed with the MOK it loads (shim sets
+#     MokListTrustedRT, and CONFIG_INTEGRITY_MACHINE_KEYRING puts the MOK
+#     in the .machine keyring, which the module check trusts; the guest
+#     says which keyring holds it).
 #  2. unsigned: the same kernel with its signature removed: GRUB must
 #     refuse it (shim's verifier: "bad shim signature"), userspace never
 #     comes.
@@ -52,8 +60,13 @@ roots_only=0
 case ${1:-} in
 --roots) roots_only=1 ;;
 '') ;;
-*) die "usage: ${0##*/} [--roots]   (SB_KEY= SB_CERT= SB_KERNEL_DEB= in the environment)" ;;
+*) die "usage: ${0##*/} [--roots]   (SB_KEY= SB_CERT= SB_KERNEL_DEB= SB_HEADERS_DEB= in the environment)" ;;
 esac
+[ -z "${SB_HEADERS_DEB:-}" ] || [ -n "${SB_KERNEL_DEB:-}" ] ||
+	die "SB_HEADERS_DEB= goes with SB_KERNEL_DEB= (the linux-image package of the same kernel)"
+for deb in ${SB_KERNEL_DEB:+"$SB_KERNEL_DEB"} ${SB_HEADERS_DEB:+"$SB_HEADERS_DEB"}; do
+	[ -f "$deb" ] || die "no such package: $deb"
+done
 [ "$(uname -m)" = x86_64 ] || die "the Secure Boot test boots an amd64 image: run it on x86_64"
 [ "$(id -u)" -eq 0 ] || die "the Secure Boot test needs root (mmdebstrap, chroot): run it with sudo"
 need_pkgs mmdebstrap qemu-system-x86 e2fsprogs fdisk dosfstools mtools sbsigntool openssl util-linux
@@ -283,8 +296,43 @@ say "sb-state: $(mokutil --sb-state 2>&1 | paste -sd' ')"
 say "lockdown: $(cat /sys/kernel/security/lockdown 2>&1)"
 say "tainted: $(cat /proc/sys/kernel/tainted)"
 cn=$(cat /etc/restrack-e2e-sb-cn)
-if mokutil --list-enrolled 2>/dev/null | grep -qF "CN=$cn"; then say "mok-enrolled: yes"; else say "mok-enrolled: no"; fi
-dmesg | grep -F "$cn" | sed 's/^\[[^]]*\] //; s/^/E2E-SB: keyring: /' >/dev/ttyS0
+mokutil --list-enrolled 2>/dev/null | sed -n 's/^ *Subject: .*CN *= *//p' >/tmp/mok-cns
+enrolled=no
+while read -r v; do
+	case $v in "$cn" | "$cn,"* | "$cn/"*) enrolled=yes ;; esac
+done </tmp/mok-cns
+say "mok-enrolled: $enrolled"
+dmesg | grep -F "Loaded X.509 cert '$cn: " | sed 's/^\[[^]]*\] //; s/^/E2E-SB: keyring: /' >/dev/ttyS0
+# Which of the kernel's keyrings holds it (.machine: shim's MokListTrustedRT
+# and CONFIG_INTEGRITY_MACHINE_KEYRING; .platform otherwise).
+awk '$8 == "keyring" && $9 ~ /^\./ { print $1, $9 }' /proc/keys | while read -r id name; do
+	if keyctl list "0x$id" 2>/dev/null | grep -qF "$cn"; then say "mok-keyring: ${name%:}"; fi
+done
+# grub-install --uefi-secure-boot on the ESP the host laid out: it must
+# put the same shim and GRUB where the host put them; the boots after
+# this one start from what it installed.
+esp_files() { (cd /boot/efi && find EFI -type f | sort | xargs sha256sum); }
+mkdir -p /boot/efi
+if mount -t vfat /dev/vda1 /boot/efi; then
+	esp_files >/tmp/esp-before
+	if grub-install --target=x86_64-efi --uefi-secure-boot --efi-directory=/boot/efi \
+		--bootloader-id=debian --no-nvram --force-extra-removable >/tmp/grub-install.log 2>&1; then
+		say "grub-install: exit 0"
+	else
+		say "grub-install: exit $?"
+		sed 's/^/E2E-SB: grub-install: /' /tmp/grub-install.log >/dev/ttyS0
+	fi
+	esp_files >/tmp/esp-after
+	while read -r sum file; do
+		was=$(awk -v f="$file" '$2 == f { print $1 }' /tmp/esp-before)
+		if [ -z "$was" ]; then say "esp: $file: new"
+		elif [ "$was" = "$sum" ]; then say "esp: $file: same"
+		else say "esp: $file: changed"; fi
+	done </tmp/esp-after
+	umount /boot/efi
+else
+	say "esp: cannot mount /dev/vda1"
+fi
 for how in unsigned foreign mok; do
 	dmesg -C
 	out=$(insmod "$mods/$how.ko" 2>&1)
@@ -333,7 +381,8 @@ root_sectors=$(sfdisk -l -o Start,Sectors "$img" | awk -v s="$root_start" '$1 ==
 shim=$root/usr/lib/shim/shimx64.efi.signed
 grub=$root/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed
 mm=$root/usr/lib/shim/mmx64.efi.signed
-for f in "$shim" "$grub" "$mm"; do [ -f "$f" ] || die "the root has no ${f#"$root"} (shim-signed, grub-efi-amd64-signed)"; done
+fb=$root/usr/lib/shim/fbx64.efi.signed
+for f in "$shim" "$grub" "$mm" "$fb"; do [ -f "$f" ] || die "the root has no ${f#"$root"} (shim-signed, grub-efi-amd64-signed)"; done
 esp=$work/esp.img
 mkfs.vfat -C -n ESP "$esp" $((esp_sectors / 2)) >/dev/null || die "mkfs.vfat failed"
 mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/EFI/debian
@@ -343,6 +392,7 @@ mcopy -i "$esp" "$mm" ::/EFI/BOOT/mmx64.efi
 mcopy -i "$esp" "$shim" ::/EFI/debian/shimx64.efi
 mcopy -i "$esp" "$grub" ::/EFI/debian/grubx64.efi
 mcopy -i "$esp" "$mm" ::/EFI/debian/mmx64.efi
+mcopy -i "$esp" "$fb" ::/EFI/debian/fbx64.efi
 [ ! -f "$root/usr/lib/shim/BOOTX64.CSV" ] || mcopy -i "$esp" "$root/usr/lib/shim/BOOTX64.CSV" ::/EFI/debian/BOOTX64.CSV
 dd if="$esp" of="$img" bs=512 seek="$esp_start" conv=notrunc status=none
 rm -f "$esp"
@@ -399,6 +449,7 @@ boot_vm() {
 	cp "$2" "$work/vars-$label.fd"
 	[ ! -w /dev/kvm ] || accel=kvm
 	info "boot $label ($accel)"
+	: >"$raw"
 	qemu-system-x86_64 -machine q35,smm=on,accel=$accel -global ICH9-LPC.disable_s3=1 \
 		-global driver=cfi.pflash01,property=secure,value=on \
 		-drive if=pflash,format=raw,unit=0,readonly=on,file="$code" \
@@ -460,6 +511,18 @@ check "sb: the test key is enrolled as a MOK (mokutil --list-enrolled)" "mokutil
 	'^E2E-SB: mok-enrolled: yes$' "$e"
 check "sb: the kernel loaded the MOK into a keyring" "no kernel line names $key_cn" \
 	'^E2E-SB: keyring: ' "$e"
+check "sb: grub-install --uefi-secure-boot runs on the ESP" "$(grep '^E2E-SB: grub-install' "$e" | paste -sd' ' || echo 'not run')" \
+	'^E2E-SB: grub-install: exit 0$' "$e"
+# Nothing new or changed on the ESP but GRUB's stub grub.cfg in
+# EFI/debian (it sets the prefix to /boot/grub; each boot of this test
+# writes its own grub.cfg over it).
+n=$(grep -cE '^E2E-SB: esp: EFI/(BOOT/BOOTX64\.EFI|BOOT/grubx64\.efi|debian/shimx64\.efi|debian/grubx64\.efi): same$' "$e" || true)
+if [ "$n" = 4 ] && ! grep '^E2E-SB: esp: ' "$e" | grep -v ': same$' | grep -qv '^E2E-SB: esp: EFI/debian/grub\.cfg: changed$'; then
+	verdict ok "sb: grub-install --uefi-secure-boot installs what the test put on the ESP"
+else
+	verdict fail "sb: grub-install --uefi-secure-boot installs what the test put on the ESP" \
+		"$(grep '^E2E-SB: esp:' "$e" | grep -v ': same$' | paste -sd' ' || echo 'no listing')"
+fi
 # Under lockdown an unsigned module, or one whose key the kernel does not
 # have, is refused: EKEYREJECTED when module.sig_enforce is on, else
 # lockdown's EPERM.
@@ -506,7 +569,7 @@ fi
 {
 	grep -ahoE "$refused" "$work/boot-unsigned.log" | sort -u | sed 's/^/unsigned kernel: /'
 	grep -ahoE "$refused" "$work/boot-no-mok.log" | sort -u | sed 's/^/no MOK: /'
-	grep -E '^E2E-SB: (insmod|kmsg|keyring|lockdown|tainted)' "$e" | sed 's/^E2E-SB: /sb guest: /'
+	grep -E '^E2E-SB: (insmod|kmsg|keyring|mok-keyring|lockdown|tainted)' "$e" | sed 's/^E2E-SB: /sb guest: /'
 } >"$work/evidence.txt"
 sed 's/^/  /' "$work/evidence.txt" >&2
 echo "kernel $rel, $passed passed, $failed failed, $SECONDS s" >>"$work/result.new"
