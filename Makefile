@@ -10,7 +10,7 @@ FLAVOUR ?= test
 
 export SERIES ARCHES FLAVOUR
 
-.PHONY: help check check-full deps kernel kernels vm-run fuzz stress bench debs e2e e2e-trixie qemu-modules e2e-sb repo-test repro patches clean
+.PHONY: help check check-full deps kernel kernels vm-run fuzz stress bench debs debs-trixie e2e e2e-trixie qemu-modules e2e-sb repo-test repro patches clean
 
 help:
 	@echo 'restrack targets:'
@@ -33,6 +33,9 @@ help:
 	@echo '                             tables and plot in out/bench/'
 	@echo '  make debs [KVER= ARCH= FLAVOUR=generic|virt KSRC= LOCALMODCONFIG=1]'
 	@echo '                             kernel packages (bindeb-pkg), restrack packages, out/repo'
+	@echo '  make debs-trixie [KVER= FLAVOUR=virt|generic ...]'
+	@echo '                             make debs inside a Debian 13 root (mmdebstrap), as on a trixie'
+	@echo '                             host (KVER: 6.12 there); packages in build/debs-trixie/'
 	@echo '  make e2e                   install into a Debian root, boot it through GRUB (x86_64):'
 	@echo '                             6.1, upgrade to 6.12, remove the DKMS package'
 	@echo '  make e2e-trixie            Debian 13: the generic 6.12 kernel (localmodconfig) from the'
@@ -94,6 +97,10 @@ bench:
 
 debs:
 	FLAVOUR=$(if $(filter test,$(FLAVOUR)),generic,$(FLAVOUR)) KVER=$(KVER) ARCH=$(ARCH) scripts/build-debs.sh
+
+debs-trixie:
+	$(if $(filter command line,$(origin KVER)),KVER=$(KVER)) FLAVOUR=$(if $(filter test,$(FLAVOUR)),virt,$(FLAVOUR)) \
+		scripts/debs-in-root.sh trixie
 
 e2e:
 	scripts/e2e.sh
