@@ -80,7 +80,10 @@ if [ ! -f "$host_config" ] || [ "$(canon_arch "$(uname -m)")" != "$arch" ]; then
 fi
 [ "$flavour" != generic ] || [ -n "$host_config" ] || pkgs+=("linux-config-$kver")
 [ "${DEBUG:-0}" = 1 ] && pkgs+=(dwarves)
+[ "$arch" != x86_64 ] || pkgs+=(sbsigntool openssl faketime)
 need_pkgs "${pkgs[@]}"
+# The Secure Boot key too (sign_kernel_deb, x86_64): SB_KEY=/SB_CERT= or the test key.
+[ "$arch" != x86_64 ] || sb_signing_key
 # The signing key is looked for now, not after the long build.
 if [ -n "${RESTRACK_SIGN_KEY:-}" ] &&
 	! gpg --batch --list-secret-keys -- "$RESTRACK_SIGN_KEY" >/dev/null 2>&1; then
@@ -316,6 +319,61 @@ for deb in "$work"/linux-image-*"$localversion"_*.deb "$work"/linux-headers-*"$l
 	sed -i "s/^Installed-Size: .*/Installed-Size: $size/" "$x/DEBIAN/control"
 	dpkg-deb --root-owner-group -Z"$KDEB_COMPRESS" --build "$x" "$deb" >/dev/null
 	rm -rf "$x" "$x.src"
+done
+
+# --- Secure Boot: the kernel image signed ------------------------------------------
+# sign_kernel_deb DEB: the linux-image package DEB repacked with its
+# boot/vmlinuz-* signed for UEFI Secure Boot (sbsign), with SB_KEY= and
+# SB_CERT= (PEM), else the test key of ~/.cache/restrack/sb-key
+# (sb_signing_key, lib.sh; the one make e2e-sb enrols as a MOK).  Only the
+# certificate's signature goes into the image, never the key.  A signature
+# already there (a second run) is replaced.  Reproducible: the image keeps
+# its time stamp, the package is built with the build's SOURCE_DATE_EPOCH,
+# and sbsign runs under faketime at that time (its PKCS#7 has a signing
+# time).  Written to DEB.new, then renamed over DEB.  arm64: not signed
+# (said).
+sign_kernel_deb() {
+	local deb=$1 x=$work/deb-sign img imgs mtime size subject
+	if [ "$arch" != x86_64 ]; then
+		info "Secure Boot: the $arch kernel image is not signed (only x86_64 is): it will not boot where Secure Boot is on"
+		return 0
+	fi
+	sb_signing_key
+	rm -rf "$x" "$deb.new"
+	dpkg-deb -R "$deb" "$x"
+	imgs=("$x"/boot/vmlinuz-*)
+	{ [ ${#imgs[@]} -eq 1 ] && [ -f "${imgs[0]}" ]; } || die "${deb##*/} has no single boot/vmlinuz-*"
+	img=${imgs[0]} mtime=$(stat -c %Y "${imgs[0]}")
+	while sbverify --list "$img" 2>/dev/null | grep -q '^signature [0-9]'; do
+		sbattach --remove "$img" >/dev/null 2>&1 || die "sbattach --remove failed on ${img#"$x"}"
+	done
+	# The PKCS#7 signing time is the build's (faketime), not the clock's.
+	TZ=UTC faketime -f "@$(date -u -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%d %H:%M:%S')" \
+		sbsign --key "$sb_key" --cert "$sb_cert" --output "$img.signed" "$img" >"$work/sbsign.log" 2>&1 ||
+		{ cat "$work/sbsign.log" >&2; die "sbsign failed on ${img#"$x"} (key $sb_key, certificate $sb_cert)"; }
+	sbverify --cert "$sb_cert" "$img.signed" >/dev/null 2>&1 || die "sbverify does not accept ${img#"$x"} just signed"
+	touch -d "@$mtime" "$img.signed"
+	chmod --reference="$img" "$img.signed"
+	mv "$img.signed" "$img"
+	(cd "$x" && find . -type f ! -path './DEBIAN/*' -print0 | sort -z | xargs -0 md5sum |
+		sed 's|  \./|  |') >"$x/DEBIAN/md5sums"
+	size=$(find "$x" -path "$x/DEBIAN" -prune -o ! -path "$x" -printf '%y %s\n' |
+		awk '{ n += ($1 == "f") ? int(($2 + 1023) / 1024) : 1 } END { print n }')
+	sed -i "s/^Installed-Size: .*/Installed-Size: $size/" "$x/DEBIAN/control"
+	touch -d "@$SOURCE_DATE_EPOCH" "$x/DEBIAN/md5sums" "$x/DEBIAN/control"
+	SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH dpkg-deb --root-owner-group -Z"$KDEB_COMPRESS" --build "$x" "$deb.new" >/dev/null
+	rm -rf "$x"
+	mv "$deb.new" "$deb"
+	subject=$(openssl x509 -in "$sb_cert" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')
+	if [ "$sb_key_kind" = test ]; then
+		info "Secure Boot: ${img##*/} signed with the TEST key $sb_cert ($subject), not SB_KEY=: it boots under Secure Boot only where that certificate is enrolled as a MOK (mokutil --import; make e2e-sb does it); elsewhere it will not boot under Secure Boot"
+	else
+		info "Secure Boot: ${img##*/} signed with SB_KEY=$SB_KEY ($subject)"
+	fi
+}
+for deb in "$work"/linux-image-*"$localversion"_*.deb; do
+	case $deb in *-dbg_*) continue ;; esac
+	sign_kernel_deb "$deb"
 done
 
 # --- restrack's own packages ------------------------------------------------------

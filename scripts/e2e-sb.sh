@@ -119,31 +119,10 @@ cached_root tools "$tools_pkgs"
 [ "$roots_only" = 0 ] || { info "roots ready in $sbcache"; exit 0; }
 
 # --- the test key --------------------------------------------------------------------
-# SB_KEY and SB_CERT (PEM), or the test key of ~/.cache/restrack/sb-key,
-# made once (in a temporary directory renamed into place).
-if [ -n "${SB_KEY:-}${SB_CERT:-}" ]; then
-	{ [ -n "${SB_KEY:-}" ] && [ -n "${SB_CERT:-}" ]; } || die "give both SB_KEY= (private key, PEM) and SB_CERT= (certificate, PEM)"
-	[ -r "$SB_KEY" ] || die "cannot read SB_KEY=$SB_KEY"
-	[ -r "$SB_CERT" ] || die "cannot read SB_CERT=$SB_CERT"
-	key=$(realpath "$SB_KEY") cert=$(realpath "$SB_CERT")
-	openssl x509 -in "$cert" -noout 2>/dev/null || die "SB_CERT=$SB_CERT is not a PEM certificate"
-	[ "$(openssl x509 -in "$cert" -noout -pubkey | sha256sum)" = "$(openssl pkey -in "$key" -pubout | sha256sum)" ] ||
-		die "SB_KEY=$SB_KEY is not the private key of SB_CERT=$SB_CERT"
-else
-	keydir=$cache/sb-key key=$cache/sb-key/restrack-sb-test.key cert=$cache/sb-key/restrack-sb-test.crt
-	if [ ! -s "$key" ] || [ ! -s "$cert" ]; then
-		info "generating a Secure Boot test key in $keydir (kept for the next runs; not for production)"
-		rm -rf "$keydir.new"
-		(umask 077 && mkdir -p "$keydir.new")
-		openssl req -new -x509 -newkey rsa:2048 -sha256 -nodes -days 3650 \
-			-subj "/CN=restrack Secure Boot test key $(hostname -s)" \
-			-addext "extendedKeyUsage=codeSigning" \
-			-keyout "$keydir.new/${key##*/}" -out "$keydir.new/${cert##*/}" >/dev/null 2>&1 ||
-			die "openssl could not make the test key"
-		rm -rf "$keydir"
-		mv "$keydir.new" "$keydir"
-	fi
-fi
+# SB_KEY and SB_CERT (PEM), or the test key of ~/.cache/restrack/sb-key
+# (sb_signing_key, lib.sh: shared with make debs, which signs with it).
+sb_signing_key
+key=$sb_key cert=$sb_cert
 key_cn=$(openssl x509 -in "$cert" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')
 info "signing key: $cert ($key_cn)"
 

@@ -155,3 +155,39 @@ obj_dir() {
 	*) die "unknown FLAVOUR '$3' (test, debug, kcsan, bench or baseline)" ;;
 	esac
 }
+
+# Secure Boot key (make debs, make e2e-sb): sets sb_key and sb_cert (PEM
+# paths) and sb_key_kind: "given" from SB_KEY= and SB_CERT= (checked: both
+# readable, the key the certificate's), else "test": the test key of
+# $RESTRACK_CACHE/sb-key (~/.cache/restrack/sb-key), outside the checkout,
+# made once (in a temporary directory renamed into place).  Not for
+# production: only a machine that enrolled it as a MOK boots what it signs.
+# shellcheck disable=SC2034 # sb_key_kind: for the callers
+sb_signing_key() {
+	local cache keydir
+	if [ -n "${SB_KEY:-}${SB_CERT:-}" ]; then
+		{ [ -n "${SB_KEY:-}" ] && [ -n "${SB_CERT:-}" ]; } || die "give both SB_KEY= (private key, PEM) and SB_CERT= (certificate, PEM)"
+		[ -r "$SB_KEY" ] || die "cannot read SB_KEY=$SB_KEY"
+		[ -r "$SB_CERT" ] || die "cannot read SB_CERT=$SB_CERT"
+		sb_key=$(realpath "$SB_KEY") sb_cert=$(realpath "$SB_CERT") sb_key_kind=given
+		openssl x509 -in "$sb_cert" -noout 2>/dev/null || die "SB_CERT=$SB_CERT is not a PEM certificate"
+		[ "$(openssl x509 -in "$sb_cert" -noout -pubkey | sha256sum)" = "$(openssl pkey -in "$sb_key" -pubout | sha256sum)" ] ||
+			die "SB_KEY=$SB_KEY is not the private key of SB_CERT=$SB_CERT"
+		return
+	fi
+	cache=${RESTRACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/restrack}
+	keydir=$cache/sb-key sb_key=$cache/sb-key/restrack-sb-test.key sb_cert=$cache/sb-key/restrack-sb-test.crt sb_key_kind=test
+	case $(realpath -m "$keydir")/ in "$RESTRACK_ROOT"/*) die "the Secure Boot test key would be made in the checkout ($keydir): set RESTRACK_CACHE= elsewhere" ;; esac
+	if [ ! -s "$sb_key" ] || [ ! -s "$sb_cert" ]; then
+		info "generating a Secure Boot test key in $keydir (kept for the next runs; not for production)"
+		rm -rf "$keydir.new"
+		(umask 077 && mkdir -p "$keydir.new")
+		openssl req -new -x509 -newkey rsa:2048 -sha256 -nodes -days 3650 \
+			-subj "/CN=restrack Secure Boot test key $(hostname -s)" \
+			-addext "extendedKeyUsage=codeSigning" \
+			-keyout "$keydir.new/${sb_key##*/}" -out "$keydir.new/${sb_cert##*/}" >/dev/null 2>&1 ||
+			die "openssl could not make the test key"
+		rm -rf "$keydir"
+		mv "$keydir.new" "$keydir"
+	fi
+}
