@@ -338,6 +338,10 @@ sign_kernel_deb() {
 		info "Secure Boot: the $arch kernel image is not signed (only x86_64 is): it will not boot where Secure Boot is on"
 		return 0
 	fi
+	if ! grep -q '^CONFIG_EFI_STUB=y' "$obj/.config"; then
+		info "Secure Boot: the $flavour kernel has no EFI stub (CONFIG_EFI_STUB): its image is not signed; it boots by direct kernel boot or BIOS GRUB, not under UEFI Secure Boot"
+		return 0
+	fi
 	sb_signing_key
 	rm -rf "$x" "$deb.new"
 	dpkg-deb -R "$deb" "$x"
