@@ -265,25 +265,20 @@ static unsigned long restrack_fd_weigh(struct files_struct *files)
 	return n;
 }
 
-/* Descriptors in the tables charged to @e, as a reader sees them. */
-static unsigned long restrack_files_weigh_locked(struct restrack_entry *e)
+/*
+ * Descriptors in the tables charged to @e, each taken by @count:
+ * restrack_fd_count() when @e has a file quota (its tables are counted),
+ * restrack_fd_weigh() for a reader, whatever @e has.
+ */
+static unsigned long
+restrack_files_sum_locked(struct restrack_entry *e,
+			  unsigned long (*count)(struct files_struct *files))
 {
 	struct restrack_link *l;
 	unsigned long n = 0;
 
 	list_for_each_entry(l, &e->links, e_node)
-		n += restrack_fd_weigh(l->files);
-	return n;
-}
-
-/* Descriptors charged to @e, which has a file quota. */
-static unsigned long restrack_files_held_locked(struct restrack_entry *e)
-{
-	struct restrack_link *l;
-	unsigned long n = 0;
-
-	list_for_each_entry(l, &e->links, e_node)
-		n += restrack_fd_count(l->files);
+		n += count(l->files);
 	return n;
 }
 
@@ -597,7 +592,7 @@ void __restrack_files_installed(struct task_struct *tsk,
 		/* Nothing but @tsk adds to @files yet. */
 		restrack_files_settle_locked(e, files);
 		spin_lock(&restrack_files_lock);
-		n = restrack_files_held_locked(e);
+		n = restrack_files_sum_locked(e, restrack_fd_count);
 		spin_unlock(&restrack_files_lock);
 		over = n > e->file_quota;
 		if (over)
@@ -638,7 +633,7 @@ void restrack_usage(struct task_struct *task, unsigned long *heap,
 	if (e) {
 		/* A charged mm is unlinked under the lock before its end. */
 		*heap = restrack_mm_heap(e->mm);
-		*files = restrack_files_weigh_locked(e);
+		*files = restrack_files_sum_locked(e, restrack_fd_weigh);
 	}
 	spin_unlock(&restrack_lock);
 }
@@ -667,7 +662,7 @@ static void restrack_enforce_now(struct task_struct *task,
 	spin_lock(&restrack_lock);
 	e = restrack_entry_locked(task->signal);
 	if (e)
-		files = restrack_files_weigh_locked(e);
+		files = restrack_files_sum_locked(e, restrack_fd_weigh);
 	rcu_read_lock();
 	spin_unlock(&restrack_lock);
 	if (e && q->heap_mb >= 0 && heap > ((unsigned long)q->heap_mb << 20))
