@@ -61,8 +61,12 @@ read -ra machine < <(e2e_q35 "$work/disk.img")
 e2e_boot "$work" modules "$kernel" "${machine[@]}" \
 	-kernel "$work/vmlinuz-$kernel" -initrd "$work/initrd.img-$kernel" \
 	-append "root=/dev/vda1 ro console=ttyS0"
+# The machine boots by BIOS here; under UEFI (make e2e-sb: OVMF, shim) it
+# also needs the EFI variables (mokutil) and the ESP (grub-install).
+efi_mods=(efivarfs fat vfat nls_cp437 nls_ascii)
 mapfile -t mods < <(sed -n 's/^E2E: module //p' "$work/boot-modules.e2e" | sort -u)
 [ ${#mods[@]} -gt 0 ] || die "the guest listed no module (see $work/boot-modules.log)"
+mapfile -t mods < <(printf '%s\n' "${mods[@]}" "${efi_mods[@]}" | sort -u)
 for m in virtio_blk ext4; do
 	printf '%s\n' "${mods[@]}" | grep -qx "$m" ||
 		die "$m is not in the guest's list: its root was not mounted by the initrd's modules (see $work/boot-modules.log)"
@@ -75,6 +79,8 @@ done
 	echo "# virtio disk, virtio NIC, serial console).  Made by"
 	echo "# scripts/qemu-modules.sh; build-debs.sh's LOCALMODCONFIG=1 keeps these"
 	echo "# modules of Debian's config (localmodconfig) and drops the others."
+	echo "# Added to what the BIOS boot loads, for the same machine under UEFI"
+	echo "# (make e2e-sb): ${efi_mods[*]}."
 	echo "# One module name per line, as lsmod prints it."
 	printf '%s\n' "${mods[@]}"
 } >"$out.new"
