@@ -17,8 +17,9 @@ help:
 	@echo '  make check                 build the four test kernels, boot each in QEMU and run'
 	@echo '                             the guest suite with and without the modules; lint;'
 	@echo '                             ends with "N passed, N failed"'
-	@echo '  make check-full            make check, plus the KCSAN kernel (escape suite and'
-	@echo '                             stress), then make repro: what CI leaves out for time'
+	@echo '  make check-full            make check with the KCSAN kernel and arm64 debug kernels,'
+	@echo '                             make repro, and make e2e-sb with the restrack kernel:'
+	@echo '                             what CI leaves out for time'
 	@echo '  make deps                  install the build and test dependencies (apt)'
 	@echo '  make kernel KVER= ARCH= [FLAVOUR=test|debug|kcsan|bench|baseline]'
 	@echo '                             build one test kernel and its modules into build/obj/'
@@ -58,8 +59,7 @@ check:
 	scripts/check.sh
 
 check-full:
-	CHECK_KCSAN=1 scripts/check.sh
-	$(MAKE) repro
+	scripts/check-full.sh
 
 deps:
 	scripts/install-deps.sh

@@ -1,0 +1,81 @@
+#!/bin/bash
+# make check-full: what CI's make check leaves out for time, in one run.
+#
+#  1. make check with the KCSAN kernel (escape suite and stress) and a
+#     second debug architecture: DEBUG_ARCHES="x86_64 arm64", so the arm64
+#     kernels of both series are the debug flavour (KASAN, lockdep, UBSAN)
+#     and run the fuzzer too;
+#  2. make repro: the 6.1 virt packages built twice, compared byte for byte;
+#  3. Secure Boot with restrack's own kernel: the generic 6.12 x86_64
+#     packages (FLAVOUR=generic LOCALMODCONFIG=1, image signed with the test
+#     key or SB_KEY=/SB_CERT=), then make e2e-sb with them.
+#
+# Each step's log is in build/check-full/; ends with "N passed, N failed"
+# (make check's own tests, plus one for each other step).  CHECK_FULL_STEPS
+# ("check repro sb" by default) narrows the run.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+steps=${CHECK_FULL_STEPS:-check repro sb}
+logs=$RESTRACK_ROOT/build/check-full
+rm -rf "$logs"
+mkdir -p "$logs"
+passed=0 failed=0
+
+step() { # name log command...: one step, its verdict and its time
+	local name=$1 log=$2 t0=$SECONDS
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		passed=$((passed + 1))
+		echo "PASS: $name ($((SECONDS - t0)) s)"
+	else
+		failed=$((failed + 1))
+		tail -n 20 "$log"
+		echo "FAIL: $name ($((SECONDS - t0)) s, see ${log#"$RESTRACK_ROOT"/})"
+	fi
+}
+
+for s in $steps; do
+	case $s in
+	check)
+		t0=$SECONDS rc=0
+		CHECK_KCSAN=1 DEBUG_ARCHES="x86_64 arm64" "$RESTRACK_ROOT/scripts/check.sh" 2>&1 |
+			tee "$logs/check.log" || rc=$?
+		last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/check.log" | tail -n 1 || true)
+		if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+			passed=$((passed + BASH_REMATCH[1]))
+			failed=$((failed + BASH_REMATCH[2]))
+			[ "$rc" -eq 0 ] || [ "${BASH_REMATCH[2]}" -gt 0 ] || failed=$((failed + 1))
+		else
+			echo "FAIL: make check (KCSAN, debug arm64) ended without its closing line (exit $rc)"
+			failed=$((failed + 1))
+		fi
+		echo "check: $((SECONDS - t0)) s"
+		;;
+	repro)
+		step "make repro (6.1 x86_64 virt, two builds from scratch)" "$logs/repro.log" \
+			make -C "$RESTRACK_ROOT" repro
+		;;
+	sb)
+		debs=$RESTRACK_ROOT/build/debs/6.12-x86_64-generic
+		step "make debs KVER=6.12 FLAVOUR=generic LOCALMODCONFIG=1 (signed image)" "$logs/debs-generic.log" \
+			env KVER=6.12 ARCH=x86_64 FLAVOUR=generic LOCALMODCONFIG=1 \
+			"$RESTRACK_ROOT/scripts/build-debs.sh"
+		image=$(find "$debs" -maxdepth 1 -name 'linux-image-6.12*-restrack_*.deb' ! -name '*-dbg_*' | head -n 1)
+		headers=$(find "$debs" -maxdepth 1 -name 'linux-headers-6.12*-restrack_*.deb' | head -n 1)
+		if [ -n "$image" ] && [ -n "$headers" ]; then
+			step "make e2e-sb with the restrack kernel (${image##*/})" "$logs/e2e-sb.log" \
+				env SB_KERNEL_DEB="$image" SB_HEADERS_DEB="$headers" \
+				"$RESTRACK_ROOT/scripts/e2e-sb.sh"
+			grep -E '^(PASS|FAIL) |^e2e-sb: ' "$logs/e2e-sb.log" | sed 's/^/  e2e-sb: /' || true
+		else
+			echo "FAIL: make e2e-sb: no generic 6.12 packages in ${debs#"$RESTRACK_ROOT"/}"
+			failed=$((failed + 1))
+		fi
+		;;
+	*) die "CHECK_FULL_STEPS: unknown step '$s' (steps: check repro sb)" ;;
+	esac
+done
+echo "total time $SECONDS s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
