@@ -28,7 +28,9 @@
 # A distribution config signs its modules (MODULE_SIG_ALL): with a key made
 # for the build in the object directory (certs/signing_key.pem, never in a
 # package), named "restrack build-time module signing key".
-# Inputs fixed, outputs fixed: timestamps come from the last commit.
+# Inputs fixed, outputs fixed: the kernel's timestamps (and its package
+# version) come from the last commit; restrack's own packages, whose version
+# is debian/changelog's, take that changelog entry's time.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -100,7 +102,8 @@ kbuild_lock
 mkdir -p "$obj"
 
 # Reproducible: every timestamp and name comes from the inputs: the time of
-# the last commit, or SOURCE_DATE_EPOCH when it is set.
+# the last commit, or SOURCE_DATE_EPOCH when it is set (restrack's own
+# packages: debian/changelog's, below).
 epoch=$(project_epoch)
 export SOURCE_DATE_EPOCH=$epoch
 export KBUILD_BUILD_TIMESTAMP="@$epoch"
@@ -296,6 +299,24 @@ for deb in "$work"/linux-image-*"$localversion"_*.deb "$work"/linux-headers-*"$l
 			deps="$deps, "
 		fi
 		sed -i "/^Description:/i Depends: $deps$kernel_gcc, make" "$x/DEBIAN/control"
+		# Modules are built with the compiler that built the kernel,
+		# not whatever "gcc" is (another version on a later release, or
+		# none: trixie's is gcc-14, and the headers depend on gcc-12).
+		# As Debian's linux-headers do it: .kernelvariables, which the
+		# Makefile includes after its CC default (Debian's linux-source
+		# has that line; a kernel.org tree gets it here) and dkms 3.2
+		# reads for its own CC.  The compiler's name is not the one in
+		# CONFIG_CC_VERSION_TEXT ("gcc"), so the version warning is off,
+		# as in Debian's headers.
+		hdir=$(find "$x/usr/src" -mindepth 1 -maxdepth 1 -type d -name 'linux-headers-*')
+		[ -f "$hdir/Makefile" ] || die "${deb##*/} has no usr/src/linux-headers-*/Makefile"
+		printf '%s\n' "# restrack (make debs): modules are built with the compiler that built the kernel." \
+			"CC = \$(CROSS_COMPILE)$kernel_gcc" "HOSTCC = $kernel_gcc" \
+			"DEBIAN_KERNEL_NO_CC_VERSION_CHECK = y" >"$hdir/.kernelvariables"
+		grep -qx -- '-include .kernelvariables' "$hdir/Makefile" ||
+			sed -i '0,/^LDFLAGS_vmlinux =$/s//&\n-include .kernelvariables/' "$hdir/Makefile"
+		grep -qx -- '-include .kernelvariables' "$hdir/Makefile" ||
+			die "the Makefile of ${deb##*/} has no 'LDFLAGS_vmlinux =' line to include .kernelvariables after (has the kernel's Makefile changed?)"
 		# As Debian's linux-headers: the hooks (DKMS) that build modules
 		# for the kernel run when its headers come after its image.
 		hrelease=$(sed -n 's/^Package: linux-headers-//p' "$x/DEBIAN/control")
@@ -387,10 +408,19 @@ done
 rm -rf "$work/pkg.new"
 pkgsrc=$work/pkg.new/restrack
 copy_project "$pkgsrc"
+# Their version is debian/changelog's, and so is their time stamp, never
+# the last commit's (which moves with every commit): one version is the
+# same bytes whenever and wherever it is built, so a rebuild after a commit
+# publishes into a repository that already has it.  Every source file gets
+# that time too (a checkout's file times are those of its clone or its
+# last edit; dpkg-deb only clamps the newer ones).
+pkg_epoch=$(dpkg-parsechangelog -l "$pkgsrc/debian/changelog" -STimestamp) ||
+	die "cannot read the time stamp of debian/changelog (dpkg-parsechangelog)"
+find "$pkgsrc" -exec touch -h -d "@$pkg_epoch" {} +
 pkg_inputs=$(
 	cd "$pkgsrc" && find . -type f ! -path './src/kernel/*' ! -path './src/include/linux/*' \
 		! -path './patches/*' ! -path './config-fragments/*' -print0 | sort -z | xargs -0 sha256sum
-	echo "arch=$debarch epoch=$epoch"
+	echo "arch=$debarch epoch=$pkg_epoch"
 	dpkg-query -W dpkg-dev debhelper dh-dkms gcc "$(cross_compile "$arch")gcc" 2>/dev/null || true
 )
 if [ -f "$work/pkg/.inputs" ] && [ "$(cat "$work/pkg/.inputs")" = "$pkg_inputs" ] &&
@@ -400,7 +430,7 @@ if [ -f "$work/pkg/.inputs" ] && [ "$(cat "$work/pkg/.inputs")" = "$pkg_inputs" 
 else
 	cross_opt=()
 	[ "$(dpkg --print-architecture)" = "$debarch" ] || cross_opt=(-a"$debarch")
-	(cd "$pkgsrc" && dpkg-buildpackage -us -uc -b "${cross_opt[@]}" >"$work/pkg.new/build.log" 2>&1) || {
+	(cd "$pkgsrc" && SOURCE_DATE_EPOCH=$pkg_epoch dpkg-buildpackage -us -uc -b "${cross_opt[@]}" >"$work/pkg.new/build.log" 2>&1) || {
 		tail -40 "$work/pkg.new/build.log"
 		die "dpkg-buildpackage of debian/ failed: see $work/pkg.new/build.log"
 	}
