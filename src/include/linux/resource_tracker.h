@@ -24,6 +24,7 @@
 #include <linux/types.h>
 
 struct proc_fs_info;
+struct restrack_entry;
 
 /* Most processes restrack_status_batch() reads at a time. */
 #define RESTRACK_STATUS_BATCH	32
@@ -58,6 +59,9 @@ void __restrack_files_installed(struct task_struct *tsk,
 				struct files_struct *old);
 void __restrack_mm_release(struct mm_struct *mm);
 void __restrack_exec(bool secureexec);
+int __restrack_fork_prepare(struct restrack_entry **child);
+void __restrack_fork(struct task_struct *p, struct restrack_entry *child);
+void restrack_fork_cancel(struct restrack_entry *child);
 
 /**
  * restrack_mm_init - a new address space is not charged to anyone
@@ -66,6 +70,7 @@ void __restrack_exec(bool secureexec);
 static inline void restrack_mm_init(struct mm_struct *mm)
 {
 	mm->restrack_heap_limit = ULONG_MAX;
+	mm->restrack_heap_peak = 0;
 	INIT_HLIST_HEAD(&mm->restrack_entries);
 }
 
@@ -97,6 +102,23 @@ static __always_inline bool restrack_heap_may_grow(struct mm_struct *mm,
 	if (likely(mm->data_vm + npages <= READ_ONCE(mm->restrack_heap_limit)))
 		return true;
 	return __restrack_heap_over(mm, npages);
+}
+
+/**
+ * restrack_heap_shrink - @mm's private writable memory is about to shrink
+ * @mm: the address space, its mmap_lock held for writing
+ * @npages: the change of mm->data_vm, negative when it shrinks
+ *
+ * Called from vm_stat_account() before data_vm changes: the high-water of
+ * an mm charged to a tracked process is kept where it goes down.
+ */
+static __always_inline void restrack_heap_shrink(struct mm_struct *mm,
+						 long npages)
+{
+	if (unlikely(npages < 0) &&
+	    unlikely(!hlist_empty(&mm->restrack_entries)) &&
+	    mm->data_vm > mm->restrack_heap_peak)
+		WRITE_ONCE(mm->restrack_heap_peak, mm->data_vm);
 }
 
 /**
@@ -137,12 +159,41 @@ static inline void restrack_files_installed(struct task_struct *tsk,
 }
 
 /**
+ * restrack_fork_prepare - allocate the record of a child that inherits
+ * @clone_flags: how the child is being made
+ * @child: set to the record to give it, or left NULL
+ *
+ * Called by copy_process() where it may still fail: when current's
+ * process is tracked, a child that is not a thread may inherit its
+ * tracking (RESTRACK_INHERIT), and its record is allocated here, so that
+ * the fork fails with -ENOMEM rather than the child running untracked.
+ * An untracked process pays one load and a branch.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+static inline int restrack_fork_prepare(unsigned long clone_flags,
+					struct restrack_entry **child)
+{
+	if (unlikely(rcu_access_pointer(current->signal->restrack)) &&
+	    !(clone_flags & CLONE_THREAD))
+		return __restrack_fork_prepare(child);
+	return 0;
+}
+
+/**
  * restrack_fork - a task has been made and attached to its thread group
  * @p: the new task, not yet running
  * @clone_flags: how it was made
+ * @child: the record restrack_fork_prepare() allocated, or NULL
+ *
+ * A child of a process tracked with RESTRACK_INHERIT is tracked from here,
+ * before it first runs, with its parent's quotas, actions and flags,
+ * charged its own mm and file table (or its parent's, when it shares
+ * them).
  */
 static inline void restrack_fork(struct task_struct *p,
-				 unsigned long clone_flags)
+				 unsigned long clone_flags,
+				 struct restrack_entry *child)
 {
 	/*
 	 * A thread with a table of its own, which is rare: the tracker looks
@@ -151,11 +202,14 @@ static inline void restrack_fork(struct task_struct *p,
 	 */
 	if (unlikely((clone_flags & (CLONE_THREAD | CLONE_FILES)) == CLONE_THREAD))
 		__restrack_files_installed(p, NULL);
+	else if (unlikely(child))
+		__restrack_fork(p, child);
 }
 
 /*
- * On from the first file quota set: until then no table is counted, and
- * the descriptor hooks below are a no-op jump.  It stays on.
+ * On from the first file quota set or the first restrack_pidfd_register():
+ * until then no table is counted, and the descriptor hooks below are a
+ * no-op jump.  It stays on.
  */
 DECLARE_STATIC_KEY_FALSE(restrack_files_key);
 
@@ -171,14 +225,16 @@ DECLARE_STATIC_KEY_FALSE(restrack_files_key);
  * is a compare of the table's count with @files->restrack_file_limit: the
  * file quota of the process the table is charged to when it is that
  * process's only table, 0 when the process has several (each check then
- * sums them, out of line), UINT_MAX when no quota applies.  The count is
+ * sums them, out of line), UINT_MAX - 1 when no quota applies but the
+ * table is counted for a process registered by restrack_pidfd_register(),
+ * UINT_MAX when it is not counted.  The count is
  * exact on a table with a limit (the tracker takes it from the bitmap when
  * it gives the table one); on others it is not read.  Past a quota the
- * descriptor is refused: one a process makes itself (open, dup*,
- * fcntl(F_DUPFD), pipe, socket, accept...) also sends SIGKILL to the
- * process charged, and to the current one when it is another (a
- * CLONE_FILES child); a received one is refused as RLIMIT_NOFILE refuses
- * it, and the receiver lives.
+ * descriptor is refused: with the kill action, one a process makes itself
+ * (open, dup*, fcntl(F_DUPFD), pipe, socket, accept...) also sends SIGKILL
+ * to the process charged, and to the current one when it is another (a
+ * CLONE_FILES child); a received one, and any under the deny action, is
+ * refused as RLIMIT_NOFILE refuses it, and the process lives.
  *
  * Return: true when the descriptor may be added; it is counted already.
  */
@@ -200,11 +256,20 @@ static __always_inline bool restrack_fd_admit(struct files_struct *files,
 /**
  * restrack_fd_closed - an open descriptor of @fdt has been closed
  * @fdt: the fdtable, its table's file_lock held
+ *
+ * The count's high-water is kept here, before it goes down: it is read
+ * with the count, so on a counted table only.
  */
 static __always_inline void restrack_fd_closed(struct fdtable *fdt)
 {
-	if (static_branch_unlikely(&restrack_files_key))
-		WRITE_ONCE(fdt->open_count, fdt->open_count - 1);
+	unsigned int n;
+
+	if (static_branch_unlikely(&restrack_files_key)) {
+		n = fdt->open_count;
+		if (n > fdt->open_peak)
+			WRITE_ONCE(fdt->open_peak, n);
+		WRITE_ONCE(fdt->open_count, n - 1);
+	}
 }
 
 /**
@@ -230,6 +295,7 @@ int restrack_status_batch(struct proc_fs_info *fs_info, u64 *pos,
 
 static inline void restrack_mm_init(struct mm_struct *mm) { }
 static inline void restrack_mm_release(struct mm_struct *mm) { }
+static inline void restrack_heap_shrink(struct mm_struct *mm, long npages) { }
 static inline bool restrack_heap_may_grow(struct mm_struct *mm,
 					  unsigned long npages)
 {
@@ -240,8 +306,16 @@ static inline void restrack_files_new(struct files_struct *files) { }
 static inline void restrack_files_free(struct files_struct *files) { }
 static inline void restrack_files_installed(struct task_struct *tsk,
 					    struct files_struct *old) { }
+static inline int restrack_fork_prepare(unsigned long clone_flags,
+					struct restrack_entry **child)
+{
+	return 0;
+}
+
 static inline void restrack_fork(struct task_struct *p,
-				 unsigned long clone_flags) { }
+				 unsigned long clone_flags,
+				 struct restrack_entry *child) { }
+static inline void restrack_fork_cancel(struct restrack_entry *child) { }
 static inline bool restrack_fd_admit(struct files_struct *files,
 				     struct fdtable *fdt, bool received)
 {

@@ -31,6 +31,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/security.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -58,6 +59,9 @@ static DEFINE_SPINLOCK(restrack_files_lock);
 DEFINE_STATIC_KEY_FALSE(restrack_files_key);
 static u64 restrack_seq;
 
+/* signal->restrack_killed while restrack_kill_reason() writes the figures */
+#define RESTRACK_KILL_PENDING	(~0U)
+
 static struct restrack_entry *restrack_entry_locked(struct signal_struct *sig)
 {
 	return rcu_dereference_protected(sig->restrack,
@@ -67,12 +71,28 @@ static struct restrack_entry *restrack_entry_locked(struct signal_struct *sig)
 /* Send SIGKILL to @task's process, with the OOM killer's kind of log line. */
 static void restrack_kill(struct task_struct *task, const char *what,
 			  unsigned long usage, const char *usage_unit,
-			  long quota, const char *quota_unit)
+			  unsigned long quota, const char *quota_unit)
 {
-	pr_warn_ratelimited("Killed process %d (%s): %s %lu%s over quota %ld%s\n",
+	pr_warn_ratelimited("Killed process %d (%s): %s %lu%s over quota %lu%s\n",
 			    task_tgid_nr(task), task->comm, what, usage,
 			    usage_unit, quota, quota_unit);
 	do_send_sig_info(SIGKILL, SEND_SIG_PRIV, task, PIDTYPE_TGID);
+}
+
+/*
+ * Keep why @sig's process was killed, for restrack_pidfd_get(): in the
+ * signal_struct, which lives until the process is reaped, so that its
+ * parent can read it on the zombie.  The first reason stays.
+ */
+static void restrack_kill_reason(struct signal_struct *sig, unsigned int why,
+				 unsigned long usage, unsigned long limit)
+{
+	if (cmpxchg(&sig->restrack_killed, 0, RESTRACK_KILL_PENDING))
+		return;
+	WRITE_ONCE(sig->restrack_kill_usage, usage);
+	WRITE_ONCE(sig->restrack_kill_limit, limit);
+	/* Pairs with smp_load_acquire() in restrack_info(). */
+	smp_store_release(&sig->restrack_killed, why);
 }
 
 /*
@@ -82,6 +102,7 @@ static void restrack_kill(struct task_struct *task, const char *what,
 static void restrack_kill_entry(struct restrack_entry *e, bool heap,
 				unsigned long usage)
 {
+	unsigned long pages = READ_ONCE(e->heap_pages);
 	struct task_struct *task;
 
 	if (test_and_set_bit(RESTRACK_KILLED, &e->flags))
@@ -89,12 +110,22 @@ static void restrack_kill_entry(struct restrack_entry *e, bool heap,
 	task = pid_task(e->pid, PIDTYPE_TGID);
 	if (!task)
 		return;
-	if (heap)
-		restrack_kill(task, "heap", usage, " bytes",
-			      READ_ONCE(e->heap_quota_mb), " MiB");
-	else
+	if (heap) {
+		restrack_kill_reason(task->signal, RESTRACK_KILLED_HEAP, usage,
+				     pages << PAGE_SHIFT);
+		/* A quota set in MiB is logged in MiB, as it always was. */
+		if (pages % (SZ_1M >> PAGE_SHIFT))
+			restrack_kill(task, "heap", usage, " bytes",
+				      pages << PAGE_SHIFT, " bytes");
+		else
+			restrack_kill(task, "heap", usage, " bytes",
+				      pages >> (20 - PAGE_SHIFT), " MiB");
+	} else {
+		restrack_kill_reason(task->signal, RESTRACK_KILLED_FILES, usage,
+				     READ_ONCE(e->file_quota));
 		restrack_kill(task, "files", usage, "",
 			      READ_ONCE(e->file_quota), "");
+	}
 }
 
 /* SIGKILL, without a log line, to a process that shares a charged resource. */
@@ -118,6 +149,16 @@ static unsigned long restrack_mm_heap(struct mm_struct *mm)
 	return mm ? READ_ONCE(mm->data_vm) << PAGE_SHIFT : 0;
 }
 
+/* Fold the high-water of @mm, which @e is charged to, into @e's. */
+static void restrack_mm_fold_peak_locked(struct restrack_entry *e,
+					 struct mm_struct *mm)
+{
+	unsigned long peak = max(READ_ONCE(mm->restrack_heap_peak),
+				 READ_ONCE(mm->data_vm));
+
+	e->heap_peak = max(e->heap_peak, peak);
+}
+
 static void restrack_mm_update_locked(struct mm_struct *mm)
 {
 	unsigned long limit = ULONG_MAX;
@@ -137,11 +178,15 @@ static void restrack_mm_attach_locked(struct restrack_entry *e,
 	if (old == mm)
 		return;
 	if (old) {
+		restrack_mm_fold_peak_locked(e, old);
 		hlist_del_init_rcu(&e->mm_node);
 		WRITE_ONCE(e->mm, NULL);
 		restrack_mm_update_locked(old);
 	}
 	if (mm) {
+		/* The high-water starts here for an mm nobody was charged. */
+		if (hlist_empty(&mm->restrack_entries))
+			WRITE_ONCE(mm->restrack_heap_peak, READ_ONCE(mm->data_vm));
 		WRITE_ONCE(e->mm, mm);
 		hlist_add_head_rcu(&e->mm_node, &mm->restrack_entries);
 		restrack_mm_update_locked(mm);
@@ -166,6 +211,7 @@ void __restrack_mm_release(struct mm_struct *mm)
 
 	spin_lock(&restrack_lock);
 	hlist_for_each_entry_safe(e, tmp, &mm->restrack_entries, mm_node) {
+		restrack_mm_fold_peak_locked(e, mm);
 		hlist_del_init_rcu(&e->mm_node);
 		WRITE_ONCE(e->mm, NULL);
 	}
@@ -192,13 +238,16 @@ static void restrack_kill_mm_users(struct mm_struct *mm)
  * one that changes data_vm does, so the figure is final: mremap()'s moment
  * of counting a moving mapping twice is under the same lock.  Rare (the
  * growth is refused), so the records are read under restrack_lock, where
- * an exec cannot be moving one of them to another mm.
+ * an exec cannot be moving one of them to another mm.  The growth is
+ * refused past any quota; past one with the kill action the process
+ * charged and every process using @mm are killed too, whatever the
+ * actions of the other records charged to @mm.
  */
 bool __restrack_heap_over(struct mm_struct *mm, unsigned long npages)
 {
 	unsigned long want = mm->data_vm + npages;
 	struct restrack_entry *e;
-	bool over = false;
+	bool over = false, kill = false;
 
 	spin_lock(&restrack_lock);
 	rcu_read_lock();
@@ -206,11 +255,14 @@ bool __restrack_heap_over(struct mm_struct *mm, unsigned long npages)
 		if (want <= e->heap_pages)
 			continue;
 		over = true;
+		if (e->heap_action == RESTRACK_ACTION_DENY)
+			continue;
+		kill = true;
 		restrack_kill_entry(e, true, want << PAGE_SHIFT);
 	}
 	rcu_read_unlock();
 	spin_unlock(&restrack_lock);
-	if (over)
+	if (kill)
 		restrack_kill_mm_users(mm);
 	return !over;
 }
@@ -317,7 +369,8 @@ static struct restrack_link *restrack_link_find_locked(struct restrack_entry *e,
 /*
  * Set @files->restrack_file_limit (see restrack_fd_admit()) from the
  * records charged with it: the lowest file quota among the processes whose
- * only table it is, 0 when one with a quota has several tables.
+ * only table it is, 0 when one with a quota has several tables, UINT_MAX - 1
+ * (counted, no limit) when none has a quota but one is RESTRACK_COUNTED.
  */
 static void restrack_files_limit_locked(struct files_struct *files)
 {
@@ -326,6 +379,8 @@ static void restrack_files_limit_locked(struct files_struct *files)
 	struct fdtable *fdt;
 
 	hlist_for_each_entry(l, &files->restrack_links, files_node) {
+		if (test_bit(RESTRACK_COUNTED, &l->e->flags))
+			limit = min(limit, UINT_MAX - 1);
 		if (l->e->file_quota < 0)
 			continue;
 		if (l->e->nr_tables > 1) {
@@ -344,6 +399,8 @@ static void restrack_files_limit_locked(struct files_struct *files)
 		fdt = files_fdtable(files);
 		WRITE_ONCE(fdt->open_count,
 			   bitmap_weight(fdt->open_fds, fdt->max_fds));
+		/* The high-water starts with the count. */
+		WRITE_ONCE(fdt->open_peak, fdt->open_count);
 		WRITE_ONCE(files->restrack_file_limit, limit);
 		spin_unlock(&files->file_lock);
 		return;
@@ -385,8 +442,23 @@ static bool restrack_files_link_locked(struct restrack_entry *e,
 	return true;
 }
 
+/* The high-water of @files, when it is counted, else its count now. */
+static unsigned long restrack_fd_peak(struct files_struct *files)
+{
+	unsigned long peak = 0, now = restrack_fd_weigh(files);
+	struct fdtable *fdt;
+
+	rcu_read_lock();
+	fdt = files_fdtable(files);
+	if (READ_ONCE(files->restrack_file_limit) != UINT_MAX)
+		peak = READ_ONCE(fdt->open_peak);
+	rcu_read_unlock();
+	return max(peak, now);
+}
+
 static void restrack_files_unlink_locked(struct restrack_link *l)
 {
+	l->e->files_peak = max(l->e->files_peak, restrack_fd_peak(l->files));
 	hlist_del_rcu(&l->files_node);
 	list_del_rcu(&l->e_node);
 	WRITE_ONCE(l->e->nr_tables, l->e->nr_tables - 1);
@@ -484,7 +556,8 @@ static bool restrack_files_check(struct files_struct *files,
 		if (n < quota)
 			continue;
 		full = true;
-		if (over)
+		/* Under the deny action the descriptor is only refused. */
+		if (over && READ_ONCE(e->files_action) == RESTRACK_ACTION_KILL)
 			over(e, n + 1);
 	}
 	return full;
@@ -594,7 +667,9 @@ void __restrack_files_installed(struct task_struct *tsk,
 		spin_lock(&restrack_files_lock);
 		n = restrack_files_sum_locked(e, restrack_fd_count);
 		spin_unlock(&restrack_files_lock);
-		over = n > e->file_quota;
+		/* Under the deny action the process goes on, over its quota. */
+		over = n > e->file_quota &&
+		       e->files_action == RESTRACK_ACTION_KILL;
 		if (over)
 			restrack_files_unlink_locked(restrack_link_find_locked(e, files));
 	}
@@ -611,6 +686,64 @@ out:
 /* ------------------------------------------------------------------------
  * Reading the figures.
  */
+
+/**
+ * restrack_info - read everything restrack_pidfd_get() reports
+ * @task: any thread of the process, which may be a zombie
+ * @info: filled; the usage is zero once the process is no longer tracked
+ *
+ * The reason of a quota's kill is kept in the signal_struct until the
+ * process is reaped, so that its parent can read it on the zombie.
+ *
+ * Return: 0, or -ENOENT when the process is neither tracked nor killed by
+ * a quota.
+ */
+int restrack_info(struct task_struct *task, struct restrack_info *info)
+{
+	struct signal_struct *sig = task->signal;
+	unsigned long peak, files_peak = 0;
+	struct restrack_entry *e;
+	struct restrack_link *l;
+	unsigned int why;
+
+	memset(info, 0, sizeof(*info));
+	info->heap_quota = RESTRACK_NO_QUOTA;
+	info->files_quota = RESTRACK_NO_QUOTA;
+
+	spin_lock(&restrack_lock);
+	e = restrack_entry_locked(sig);
+	if (e) {
+		if (test_bit(RESTRACK_INHERITS, &e->flags))
+			info->flags = RESTRACK_INHERIT;
+		info->heap_bytes = restrack_mm_heap(e->mm);
+		info->files = restrack_files_weigh_locked(e);
+		if (e->heap_pages != ULONG_MAX)
+			info->heap_quota = (u64)e->heap_pages << PAGE_SHIFT;
+		if (e->file_quota >= 0)
+			info->files_quota = e->file_quota;
+		info->heap_action = e->heap_action;
+		info->files_action = e->files_action;
+		peak = e->heap_peak;
+		if (e->mm)
+			peak = max3(peak, READ_ONCE(e->mm->restrack_heap_peak),
+				    READ_ONCE(e->mm->data_vm));
+		info->heap_peak = (u64)peak << PAGE_SHIFT;
+		list_for_each_entry(l, &e->links, e_node)
+			files_peak += restrack_fd_peak(l->files);
+		info->files_peak = max3((u64)e->files_peak, (u64)files_peak,
+					info->files);
+	}
+	spin_unlock(&restrack_lock);
+
+	/* Pairs with smp_store_release() in restrack_kill_reason(). */
+	why = smp_load_acquire(&sig->restrack_killed);
+	if (why == RESTRACK_KILLED_HEAP || why == RESTRACK_KILLED_FILES) {
+		info->killed = why;
+		info->kill_usage = READ_ONCE(sig->restrack_kill_usage);
+		info->kill_limit = READ_ONCE(sig->restrack_kill_limit);
+	}
+	return e || info->killed ? 0 : -ENOENT;
+}
 
 /**
  * restrack_usage - read a process's heap bytes and open file count
@@ -665,9 +798,14 @@ static void restrack_enforce_now(struct task_struct *task,
 		files = restrack_files_sum_locked(e, restrack_fd_weigh);
 	rcu_read_lock();
 	spin_unlock(&restrack_lock);
-	if (e && q->heap_mb >= 0 && heap > ((unsigned long)q->heap_mb << 20))
+	/* Under the deny action a quota below the usage only stops growth. */
+	if (e && (q->mask & RESTRACK_QUOTA_HEAP) &&
+	    q->heap_action == RESTRACK_ACTION_KILL &&
+	    q->heap_pages != ULONG_MAX && heap > (q->heap_pages << PAGE_SHIFT))
 		restrack_kill_entry(e, true, heap);
-	else if (e && q->files >= 0 && files > q->files)
+	else if (e && (q->mask & RESTRACK_QUOTA_FILES) &&
+		 q->files_action == RESTRACK_ACTION_KILL &&
+		 q->files >= 0 && files > q->files)
 		restrack_kill_entry(e, false, files);
 	rcu_read_unlock();
 }
@@ -679,6 +817,7 @@ static void restrack_free_rcu(struct rcu_head *head)
 
 	list_for_each_entry_safe(l, tmp, &e->links, e_node)
 		kfree(l);
+	kfree(e->fork_link);
 	put_user_ns(e->quota_ns);
 	put_pid(e->pid);
 	kfree(e);
@@ -833,10 +972,13 @@ static bool restrack_privileged(struct task_struct *task)
 /**
  * restrack_register - start tracking @task's process
  * @task: any thread of a live user process
+ * @flags: RESTRACK_INHERIT, or 0; from restrack_pidfd_register() with
+ *	RESTRACK_REGISTER_COUNTED: its tables are counted, and restrack_files_key
+ *	is on, from now on
  *
  * Return: 0, -EEXIST, -ESRCH if the process died meanwhile, or -ENOMEM.
  */
-int restrack_register(struct task_struct *task)
+int restrack_register(struct task_struct *task, unsigned int flags)
 {
 	struct signal_struct *sig = task->signal;
 	struct restrack_link *spare = NULL;
@@ -854,10 +996,16 @@ int restrack_register(struct task_struct *task)
 	INIT_HLIST_NODE(&e->mm_node);
 	INIT_LIST_HEAD(&e->links);
 	e->heap_pages = ULONG_MAX;
-	e->heap_quota_mb = -1;
 	e->file_quota = -1;
 	if (!restrack_privileged(task))
 		__set_bit(RESTRACK_UNPRIVILEGED, &e->flags);
+	if (flags & RESTRACK_INHERIT)
+		__set_bit(RESTRACK_INHERITS, &e->flags);
+	if (flags & RESTRACK_REGISTER_COUNTED) {
+		/* Before the tables are counted (restrack_files_limit_locked()). */
+		static_branch_enable(&restrack_files_key);
+		__set_bit(RESTRACK_COUNTED, &e->flags);
+	}
 
 	spin_lock(&restrack_lock);
 	if (!atomic_read(&sig->live)) {
@@ -937,6 +1085,108 @@ void __restrack_exec(bool secureexec)
 	spin_unlock(&restrack_lock);
 }
 
+/* ------------------------------------------------------------------------
+ * Inheritance: a child of a process tracked with RESTRACK_INHERIT.
+ */
+
+/**
+ * __restrack_fork_prepare - allocate the record of a child, if it inherits
+ * @child: set to the record when current's process has RESTRACK_INHERIT
+ *
+ * Called by copy_process() while it may still fail, so that a child that
+ * must be tracked is never made without its record.  Whether it inherits
+ * is read again in __restrack_fork(), under the lock.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int __restrack_fork_prepare(struct restrack_entry **child)
+{
+	struct restrack_entry *e, *c;
+	bool inherits;
+
+	rcu_read_lock();
+	e = rcu_dereference(current->signal->restrack);
+	inherits = e && test_bit(RESTRACK_INHERITS, &e->flags);
+	rcu_read_unlock();
+	if (!inherits)
+		return 0;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (!c)
+		return -ENOMEM;
+	/* A new process has one file table: one link. */
+	c->fork_link = restrack_link_alloc();
+	if (!c->fork_link) {
+		kfree(c);
+		return -ENOMEM;
+	}
+	INIT_LIST_HEAD(&c->node);
+	INIT_HLIST_NODE(&c->mm_node);
+	INIT_LIST_HEAD(&c->links);
+	*child = c;
+	return 0;
+}
+
+/**
+ * restrack_fork_cancel - the fork failed: free the child's unused record
+ * @child: the record __restrack_fork_prepare() made, or NULL
+ */
+void restrack_fork_cancel(struct restrack_entry *child)
+{
+	if (child) {
+		kfree(child->fork_link);
+		kfree(child);
+	}
+}
+
+/*
+ * @p, a new process not yet running, is attached: track it as current's
+ * process is tracked, when that still has RESTRACK_INHERIT, with @c.  The
+ * child counts its own usage: its record is charged with its mm and file
+ * table, which are its parent's when it shares them (CLONE_VM, vfork,
+ * CLONE_FILES), and the flags go with the quotas, so that a limit set
+ * without CAP_SYS_RESOURCE still ends at a privilege-gaining exec.
+ */
+void __restrack_fork(struct task_struct *p, struct restrack_entry *c)
+{
+	const unsigned long inherited = BIT(RESTRACK_UNPRIVILEGED) |
+					BIT(RESTRACK_INHERITS) |
+					BIT(RESTRACK_COUNTED);
+	struct restrack_link *spare = c->fork_link;
+	struct signal_struct *sig = p->signal;
+	struct restrack_entry *e;
+	bool tracked = false;
+
+	c->fork_link = NULL;
+	c->pid = get_task_pid(p, PIDTYPE_TGID);
+
+	spin_lock(&restrack_lock);
+	e = restrack_entry_locked(current->signal);
+	if (e && test_bit(RESTRACK_INHERITS, &e->flags) &&
+	    !restrack_entry_locked(sig)) {
+		c->heap_pages = e->heap_pages;
+		c->file_quota = e->file_quota;
+		c->heap_action = e->heap_action;
+		c->files_action = e->files_action;
+		c->flags = READ_ONCE(e->flags) & inherited;
+		c->quota_ns = e->quota_ns ? get_user_ns(e->quota_ns) : NULL;
+		c->seq = ++restrack_seq;
+		rcu_assign_pointer(sig->restrack, c);
+		list_add_tail_rcu(&c->node, &restrack_list);
+		/* Nobody else changes the mm and table of @p before it runs. */
+		restrack_mm_attach_locked(c, p->mm);
+		if (p->files)
+			restrack_files_link_locked(c, p->files, &spare);
+		tracked = true;
+	}
+	spin_unlock(&restrack_lock);
+	kfree(spare);
+	if (!tracked) {
+		put_pid(c->pid);
+		kfree(c);
+	}
+}
+
 /**
  * restrack_is_tracked - is @task's process tracked?
  * @task: any thread
@@ -965,8 +1215,10 @@ static bool restrack_snapshot(struct signal_struct *sig, struct restrack_snap *s
 	spin_lock(&restrack_lock);
 	e = restrack_entry_locked(sig);
 	if (e) {
-		s->q.heap_mb = e->heap_quota_mb;
+		s->q.heap_pages = e->heap_pages;
 		s->q.files = e->file_quota;
+		s->q.heap_action = e->heap_action;
+		s->q.files_action = e->files_action;
 		s->ns = e->quota_ns ? get_user_ns(e->quota_ns) : NULL;
 	}
 	spin_unlock(&restrack_lock);
@@ -985,8 +1237,10 @@ static bool restrack_unchanged_locked(struct signal_struct *sig,
 {
 	struct restrack_entry *e = restrack_entry_locked(sig);
 
-	return e == s->e && e->heap_quota_mb == s->q.heap_mb &&
-	       e->file_quota == s->q.files && e->quota_ns == s->ns;
+	return e == s->e && e->heap_pages == s->q.heap_pages &&
+	       e->file_quota == s->q.files &&
+	       e->heap_action == s->q.heap_action &&
+	       e->files_action == s->q.files_action && e->quota_ns == s->ns;
 }
 
 /*
@@ -1004,12 +1258,11 @@ static bool restrack_may_lift(const struct restrack_snap *s)
  * among those of everybody who set one; the initial namespace when two
  * setters' namespaces are unrelated.
  */
-static void restrack_set_quota_ns_locked(struct restrack_entry *e,
-					 const struct restrack_quota *q)
+static void restrack_set_quota_ns_locked(struct restrack_entry *e)
 {
 	struct user_namespace *ns = current_user_ns(), *old = e->quota_ns;
 
-	if (q->heap_mb < 0 && q->files < 0)
+	if (e->heap_pages == ULONG_MAX && e->file_quota < 0)
 		e->quota_ns = NULL;
 	else if (!old || (ns != old && in_userns(ns, old)))
 		e->quota_ns = get_user_ns(ns);
@@ -1024,6 +1277,44 @@ static void restrack_set_quota_ns_locked(struct restrack_entry *e,
 static bool restrack_raises(long old, long new)
 {
 	return old >= 0 && (new < 0 || new > old);
+}
+
+/* Is @new higher than @old, in pages, ULONG_MAX being the highest? */
+static bool restrack_raises_pages(unsigned long old, unsigned long new)
+{
+	return old != ULONG_MAX && new > old;
+}
+
+/*
+ * Does @q lift a limit of @old: raise or remove a quota, or let a process
+ * live past a quota that killed (the kill action turned to deny)?
+ */
+static bool restrack_lifts(const struct restrack_quota *old,
+			   const struct restrack_quota *q)
+{
+	if (q->mask & RESTRACK_QUOTA_HEAP) {
+		if (restrack_raises_pages(old->heap_pages, q->heap_pages))
+			return true;
+		if (old->heap_pages != ULONG_MAX &&
+		    old->heap_action == RESTRACK_ACTION_KILL &&
+		    q->heap_action != RESTRACK_ACTION_KILL)
+			return true;
+	}
+	if (q->mask & RESTRACK_QUOTA_FILES) {
+		if (restrack_raises(old->files, q->files))
+			return true;
+		if (old->files >= 0 &&
+		    old->files_action == RESTRACK_ACTION_KILL &&
+		    q->files_action != RESTRACK_ACTION_KILL)
+			return true;
+	}
+	return false;
+}
+
+/* Do @q's quotas limit anything? */
+static bool restrack_limits(const struct restrack_quota *q)
+{
+	return q->heap_pages != ULONG_MAX || q->files >= 0;
 }
 
 /**
@@ -1042,7 +1333,7 @@ int restrack_deregister(struct task_struct *task)
 	for (;;) {
 		if (!restrack_snapshot(sig, &s))
 			return -ENOENT;
-		if ((s.q.heap_mb >= 0 || s.q.files >= 0) && !restrack_may_lift(&s)) {
+		if (restrack_limits(&s.q) && !restrack_may_lift(&s)) {
 			restrack_snap_put(&s);
 			return -EPERM;
 		}
@@ -1062,14 +1353,16 @@ int restrack_deregister(struct task_struct *task)
 }
 
 /**
- * restrack_set_quota - set both quotas of @task's process
+ * restrack_set_quota - set the quotas of @task's process
  * @task: any thread
- * @quota: the new quotas, already validated
+ * @quota: the new quotas, already validated: those in @quota->mask are set
  *
- * Kills the process at once when it is already over a new quota.
+ * Kills the process at once when it is already over a new quota with the
+ * kill action.
  *
  * Return: 0, -ENOENT if not tracked, or -EPERM if a quota would be raised
- * and the caller may not lift it.
+ * or removed, or its kill action turned to deny, and the caller may not
+ * lift it.
  */
 int restrack_set_quota(struct task_struct *task,
 		       const struct restrack_quota *quota)
@@ -1080,15 +1373,13 @@ int restrack_set_quota(struct task_struct *task,
 	struct restrack_snap s;
 
 	/* Tables are counted from the first file quota on, before it holds. */
-	if (quota->files >= 0)
+	if ((quota->mask & RESTRACK_QUOTA_FILES) && quota->files >= 0)
 		static_branch_enable(&restrack_files_key);
 
 	for (;;) {
 		if (!restrack_snapshot(sig, &s))
 			return -ENOENT;
-		if ((restrack_raises(s.q.heap_mb, quota->heap_mb) ||
-		     restrack_raises(s.q.files, quota->files)) &&
-		    !restrack_may_lift(&s)) {
+		if (restrack_lifts(&s.q, quota) && !restrack_may_lift(&s)) {
 			restrack_snap_put(&s);
 			return -EPERM;
 		}
@@ -1101,11 +1392,15 @@ int restrack_set_quota(struct task_struct *task,
 	}
 
 	e = s.e;
-	restrack_set_quota_ns_locked(e, quota);
-	WRITE_ONCE(e->heap_quota_mb, quota->heap_mb);
-	WRITE_ONCE(e->heap_pages, quota->heap_mb < 0 ? ULONG_MAX :
-		   (unsigned long)quota->heap_mb << (20 - PAGE_SHIFT));
-	WRITE_ONCE(e->file_quota, quota->files);
+	if (quota->mask & RESTRACK_QUOTA_HEAP) {
+		WRITE_ONCE(e->heap_action, quota->heap_action);
+		WRITE_ONCE(e->heap_pages, quota->heap_pages);
+	}
+	if (quota->mask & RESTRACK_QUOTA_FILES) {
+		WRITE_ONCE(e->files_action, quota->files_action);
+		WRITE_ONCE(e->file_quota, quota->files);
+	}
+	restrack_set_quota_ns_locked(e);
 	restrack_entry_limits_locked(e);
 	if (e->mm)
 		restrack_mm_update_locked(e->mm);
@@ -1118,6 +1413,14 @@ int restrack_set_quota(struct task_struct *task,
 
 	restrack_enforce_now(task, quota);
 	return 0;
+}
+
+/* A heap quota in MiB, as the listing shows it: rounded up, -1 for none. */
+static long restrack_quota_mb(unsigned long pages)
+{
+	if (pages == ULONG_MAX)
+		return -1;
+	return DIV_ROUND_UP(pages, SZ_1M >> PAGE_SHIFT);
 }
 
 /* May the reader see @task in this proc mount (hidepid=, as /proc/PID)? */
@@ -1171,7 +1474,8 @@ int restrack_status_batch(struct proc_fs_info *fs_info, u64 *pos,
 			if (!task || !st[n + got].pid)
 				continue;
 			tasks[got] = get_task_struct(task);
-			st[n + got].heap_quota_mb = READ_ONCE(e->heap_quota_mb);
+			st[n + got].heap_quota_mb =
+				restrack_quota_mb(READ_ONCE(e->heap_pages));
 			st[n + got].file_quota = READ_ONCE(e->file_quota);
 			st[n + got].state = task_state_to_char(task);
 			strscpy(st[n + got].comm, task->comm,

@@ -12,12 +12,18 @@
 
 struct mm_struct;
 struct pid;
+struct restrack_link;
 struct user_namespace;
 struct task_struct;
+
+/* restrack_register() flag: count the tables (restrack_pidfd_register()) */
+#define RESTRACK_REGISTER_COUNTED	(1U << 31)
 
 enum {
 	RESTRACK_KILLED,
 	RESTRACK_UNPRIVILEGED,
+	RESTRACK_INHERITS,
+	RESTRACK_COUNTED,
 };
 
 /**
@@ -30,14 +36,22 @@ enum {
  * @links: the file tables charged to this process (struct restrack_link)
  * @nr_tables: number of entries in @links
  * @heap_pages: heap quota in pages, ULONG_MAX for none
- * @heap_quota_mb: heap quota in MiB as set, -1 for none
  * @file_quota: file quota, -1 for none
+ * @heap_action: RESTRACK_ACTION_KILL or RESTRACK_ACTION_DENY
+ * @files_action: RESTRACK_ACTION_KILL or RESTRACK_ACTION_DENY
+ * @heap_peak: highest heap in pages of the mms it was charged to before
+ *	the present one
+ * @files_peak: highest count of the tables it was charged to before
  * @quota_ns: the user namespace whose CAP_SYS_RESOURCE may lift the quotas
  *	(referenced), NULL while nothing is limited
  * @flags: RESTRACK_KILLED once SIGKILL has been sent for a quota;
  *	RESTRACK_UNPRIVILEGED when the last to register or limit the process
  *	had no CAP_SYS_RESOURCE over it, so that a privilege-gaining exec
- *	ends the tracking
+ *	ends the tracking; RESTRACK_INHERITS when its children are tracked
+ *	as it is (RESTRACK_INHERIT); RESTRACK_COUNTED when its tables are
+ *	counted with or without a file quota (restrack_pidfd_register())
+ * @fork_link: the link a child's record made by restrack_fork_prepare()
+ *	takes for its table, until restrack_fork() uses it
  * @rcu: frees the record after a grace period
  * @nmi_free: queues the record for freeing when detached in NMI context
  *
@@ -55,31 +69,44 @@ struct restrack_entry {
 	struct list_head links;
 	unsigned int nr_tables;
 	unsigned long heap_pages;
-	long heap_quota_mb;
 	long file_quota;
+	unsigned int heap_action;
+	unsigned int files_action;
+	unsigned long heap_peak;
+	unsigned long files_peak;
 	struct user_namespace *quota_ns;
 	unsigned long flags;
+	struct restrack_link *fork_link;
 	struct rcu_head rcu;
 	struct llist_node nmi_free;
 };
 
 /**
- * struct restrack_quota - a pair of quotas, -1 meaning none
- * @heap_mb: heap quota in MiB
- * @files: file quota
+ * struct restrack_quota - quotas to set, already validated
+ * @mask: RESTRACK_QUOTA_HEAP, RESTRACK_QUOTA_FILES: those to set
+ * @heap_pages: heap quota in pages, ULONG_MAX for none
+ * @files: file quota, -1 for none
+ * @heap_action: RESTRACK_ACTION_KILL or RESTRACK_ACTION_DENY
+ * @files_action: RESTRACK_ACTION_KILL or RESTRACK_ACTION_DENY
  */
 struct restrack_quota {
-	long heap_mb;
+	u64 mask;
+	unsigned long heap_pages;
 	long files;
+	unsigned int heap_action;
+	unsigned int files_action;
 };
 
+struct restrack_info;
+
 int restrack_may_manage(struct task_struct *task, bool limits);
-int restrack_register(struct task_struct *task);
+int restrack_register(struct task_struct *task, unsigned int flags);
 int restrack_deregister(struct task_struct *task);
 int restrack_set_quota(struct task_struct *task,
 		       const struct restrack_quota *quota);
 bool restrack_is_tracked(struct task_struct *task);
 void restrack_usage(struct task_struct *task, unsigned long *heap,
 		    unsigned long *files);
+int restrack_info(struct task_struct *task, struct restrack_info *info);
 
 #endif /* _KERNEL_RESTRACK_RESTRACK_H */
