@@ -9,7 +9,9 @@
 #  guest:  for each series and architecture, build the test kernel and both
 #          modules, boot it in QEMU twice (without, then with the modules)
 #          and run the kselftest-harness suites tests/guest/restrack_test.c
-#          and tests/guest/restrack_escape.c (the attacks on the quotas).
+#          and tests/guest/restrack_escape.c (the attacks on the quotas),
+#          tests/guest/restrack_pidfd.c (the pidfd calls: inheritance, the
+#          deny action, peaks, the kill's reason).
 #          On DEBUG_ARCHES (x86_64) the test kernel is the debug flavour
 #          (KASAN, lockdep, PROVE_RCU, DEBUG_VM, UBSAN, kmemleak) and also runs
 #          the fuzzer; every kernel runs the stress test; any report fails
@@ -88,10 +90,10 @@ checkpatch() { # tree, what, checkpatch args...
 	fi
 }
 
-# The numbers of the five calls as a header defines them, sorted by name.
+# The numbers of the eight calls as a header defines them, sorted by name.
 syscall_numbers() { # arch, header, include dir
 	echo "#include <$2>" | "$(guest_cc "$1")" -E -dM -I"$3" - |
-		sed -n 's/^#define __NR_\(register\|fetch\|deregister\|resource_cap\|resource_reset\) \([0-9]*\)$/\1=\2/p' |
+		sed -n 's/^#define __NR_\(register\|fetch\|deregister\|resource_cap\|resource_reset\|restrack_pidfd_[a-z_]*\)[[:space:]]*\([0-9]*\)$/\1=\2/p' |
 		sort | tr '\n' ' '
 }
 
@@ -115,7 +117,7 @@ build_kernel() { # series arch flavour
 	fi
 	cp "$RESTRACK_ROOT/tools/restrack/build/$arch-static/restrack" \
 		"$RESTRACK_ROOT/tools/restrack/build/$arch-static/guest_tool_test" "$obj/"
-	for prog in restrack_test restrack_escape restrack_fuzz restrack_stress; do
+	for prog in restrack_test restrack_escape restrack_pidfd restrack_fuzz restrack_stress; do
 		if ! "$(guest_cc "$arch")" -static -O2 -Wall -Wextra -Werror -pthread \
 			-I"$obj/usr/include" -I"$tree/tools/testing/selftests" \
 			-o "$obj/$prog" "$RESTRACK_ROOT/tests/guest/$prog.c" 2>"$log.cc"; then
@@ -135,6 +137,7 @@ run_guest() { # series arch flavour mode(plain|modules) prog [args]
 	name="$series/$arch/$flavour/$mode"
 	[ "$prog" = guest_tool_test ] && name+="/tool"
 	[ "$prog" = restrack_escape ] && name+="/escape"
+	[ "$prog" = restrack_pidfd ] && name+="/pidfd"
 	[ "$mode" = modules ] && opts=(-m)
 	for arg in "$@"; do
 		opts+=(-a "$arg")
@@ -143,7 +146,7 @@ run_guest() { # series arch flavour mode(plain|modules) prog [args]
 	FLAVOUR=$flavour "$RESTRACK_ROOT/scripts/vm-run.sh" "${opts[@]}" -l "$log" \
 		"$series" "$arch" "$obj/$prog" >/dev/null 2>&1 || rc=$?
 	case $prog in
-	restrack_test | restrack_escape | guest_tool_test)
+	restrack_test | restrack_escape | restrack_pidfd | guest_tool_test)
 		while read -r line; do
 			ntap=$((ntap + 1))
 			case $line in
@@ -179,7 +182,7 @@ kernel_done() { # label, counters at start, start time
 	summary+=("$1: $((passed - $2)) passed, $((failed - $3)) failed, $((skipped - $4)) skipped ($((SECONDS - $5)) s)")
 }
 
-want="deregister=550 fetch=549 register=548 resource_cap=551 resource_reset=552 "
+want="deregister=550 fetch=549 register=548 resource_cap=551 resource_reset=552 restrack_pidfd_get=555 restrack_pidfd_register=553 restrack_pidfd_set_quota=554 "
 for series in $series_list; do
 	check_series "$series"
 	for arch in $arch_list; do
@@ -201,6 +204,8 @@ for series in $series_list; do
 			run_guest "$series" "$arch" "$flavour" modules restrack_test
 			run_guest "$series" "$arch" "$flavour" plain restrack_escape
 			run_guest "$series" "$arch" "$flavour" modules restrack_escape
+			run_guest "$series" "$arch" "$flavour" plain restrack_pidfd
+			run_guest "$series" "$arch" "$flavour" modules restrack_pidfd
 			run_guest "$series" "$arch" "$flavour" plain guest_tool_test
 			run_guest "$series" "$arch" "$flavour" modules guest_tool_test
 			# Stress everywhere (the fast plain kernels reuse pids the most),

@@ -2138,6 +2138,347 @@ TEST(landlock_signal_scope_blocks_register_and_cap)
 }
 
 /* =====================================================================
+ * A child of a process tracked with RESTRACK_INHERIT trying to get out:
+ * setsid and a double fork, registering again, dropping or raising its
+ * own limit without privilege (also from a user namespace of its own),
+ * and a setuid exec.
+ */
+#define INHERIT_ROOM	(32 * MiB)
+
+static int esc_pidfd(pid_t pid)
+{
+	return (int)syscall(__NR_pidfd_open, (long)pid, 0L);
+}
+
+static long esc_get(pid_t pid, struct restrack_info *info)
+{
+	int fd = esc_pidfd(pid);
+	long ret;
+
+	if (fd < 0)
+		return -1;
+	memset(info, 0, sizeof(*info));
+	ret = rt_pidfd_get(fd, info, sizeof(*info), 0);
+	close(fd);
+	return ret;
+}
+
+static long esc_set(pid_t pid, __u64 mask, __u64 heap, __u64 files,
+		    __u32 heap_action, __u32 files_action)
+{
+	struct restrack_quota_args a;
+	int fd = esc_pidfd(pid);
+	long ret;
+
+	if (fd < 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.mask = mask;
+	a.heap_bytes = heap;
+	a.files = files;
+	a.heap_action = heap_action;
+	a.files_action = files_action;
+	ret = rt_pidfd_set_quota(fd, &a, sizeof(a), 0);
+	close(fd);
+	return ret;
+}
+
+/* In a child: become nobody, limit itself with RESTRACK_INHERIT. */
+static int inherit_limit_self(struct shared *sh)
+{
+	struct restrack_info info;
+	int fd;
+
+	CHILD_CHECK(sh, become_nobody() == 0);
+	fd = esc_pidfd(getpid());
+	CHILD_CHECK(sh, fd >= 0);
+	CHILD_CHECK(sh, rt_pidfd_register(fd, RESTRACK_INHERIT) == 0);
+	close(fd);
+	CHILD_CHECK(sh, esc_get(getpid(), &info) == 0);
+	CHILD_CHECK(sh, esc_set(getpid(), RESTRACK_QUOTA_HEAP | RESTRACK_QUOTA_FILES,
+				info.heap_bytes + INHERIT_ROOM, info.files + 20,
+				RESTRACK_ACTION_KILL, RESTRACK_ACTION_KILL) == 0);
+	return 0;
+}
+
+static bool pidfd_calls_present(void)
+{
+	errno = 0;
+	return !(rt_pidfd_get(-1, NULL, 0, 0) == -1 && errno == ENOSYS);
+}
+
+#define REQUIRE_PIDFD_CALLS() do { \
+	if (!pidfd_calls_present()) \
+		SKIP(return, "restrack pidfd calls not present (ENOSYS)"); \
+} while (0)
+
+/*
+ * setsid() and a double fork: the grandchild, reparented to init, is still
+ * tracked with the quota, and killed when it crosses it.  It reports 'T'
+ * when it finds itself tracked, 'A' if it lives past the crossing.
+ */
+static int inherit_setsid_child(struct shared *sh, void *arg)
+{
+	int *p = arg;
+	pid_t mid;
+
+	close(p[0]);
+	if (inherit_limit_self(sh))
+		return 1;
+	mid = fork();
+	CHILD_CHECK(sh, mid >= 0);
+	if (mid == 0) {
+		struct restrack_info info;
+		char c;
+
+		if (setsid() < 0)
+			_exit(2);
+		if (fork() != 0)
+			_exit(0);
+		/* The grandchild, in a session of its own, orphaned. */
+		usleep(50000);
+		c = (esc_get(getpid(), &info) == 0 &&
+		     info.flags == RESTRACK_INHERIT &&
+		     info.heap_quota != RESTRACK_NO_QUOTA) ? 'T' : 'U';
+		if (write(p[1], &c, 1) != 1)
+			_exit(3);
+		alloc_mib(128);
+		c = 'A';
+		if (write(p[1], &c, 1) != 1)
+			_exit(4);
+		_exit(0);
+	}
+	close(p[1]);
+	CHILD_CHECK(sh, wait_child(mid) == 0);
+	return 0;
+}
+
+TEST(inherit_setsid_double_fork_stays_tracked)
+{
+	struct shared *sh;
+	char buf[4] = { 0 };
+	int p[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_PIDFD_CALLS();
+	REQUIRE_ROOT();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	ASSERT_EQ(0, pipe(p));
+	pid = spawn_child(inherit_setsid_child, sh, p);
+	ASSERT_LT(0, pid);
+	close(p[1]);
+	status = wait_child(pid);
+	EXPECT_CHILD_OK(status, sh);
+	n = read_full(p[0], buf, 2);
+	EXPECT_EQ(1L, (long)n) TH_LOG("grandchild wrote \"%.2s\": want \"T\", "
+				      "then killed", buf);
+	EXPECT_EQ('T', buf[0]);
+	close(p[0]);
+	shared_free(sh);
+}
+
+/* Registering again, deregistering, resetting or raising: all refused. */
+static int inherit_no_way_out_child(struct shared *sh, void *arg)
+{
+	struct restrack_info before, after;
+	pid_t c;
+	int fd;
+
+	if (inherit_limit_self(sh))
+		return 1;
+	c = fork();
+	CHILD_CHECK(sh, c >= 0);
+	if (c == 0) {
+		pid_t me = getpid();
+
+		if (esc_get(me, &before) || before.flags != RESTRACK_INHERIT)
+			_exit(10);
+		fd = esc_pidfd(me);
+		errno = 0;
+		if (rt_pidfd_register(fd, 0) != -1 || errno != EEXIST)
+			_exit(11);
+		errno = 0;
+		if (rt_register(me) != -1 || errno != EEXIST)
+			_exit(12);
+		errno = 0;
+		if (rt_deregister(me) != -1 || errno != EPERM)
+			_exit(13);
+		errno = 0;
+		if (rt_reset(me) != -1 || errno != EPERM)
+			_exit(14);
+		errno = 0;
+		if (rt_cap(me, -1, -1) != -1 || errno != EPERM)
+			_exit(15);
+		errno = 0;
+		if (esc_set(me, RESTRACK_QUOTA_HEAP, RESTRACK_NO_QUOTA, 0, 0, 0) != -1 ||
+		    errno != EPERM)
+			_exit(16);
+		errno = 0;
+		if (esc_set(me, RESTRACK_QUOTA_HEAP, before.heap_quota,
+			    0, RESTRACK_ACTION_DENY, 0) != -1 || errno != EPERM)
+			_exit(17);
+		errno = 0;
+		if (esc_set(me, RESTRACK_QUOTA_FILES, 0, before.files_quota + 1,
+			    0, 0) != -1 || errno != EPERM)
+			_exit(18);
+		/* A user namespace of its own gives no power over the limit. */
+		if (unshare(CLONE_NEWUSER) == 0) {
+			errno = 0;
+			if (rt_deregister(me) != -1 || errno != EPERM)
+				_exit(19);
+			errno = 0;
+			if (esc_set(me, RESTRACK_QUOTA_HEAP, RESTRACK_NO_QUOTA, 0,
+				    0, 0) != -1 || errno != EPERM)
+				_exit(20);
+		}
+		if (esc_get(me, &after) || after.heap_quota != before.heap_quota ||
+		    after.files_quota != before.files_quota ||
+		    after.heap_action != RESTRACK_ACTION_KILL)
+			_exit(21);
+		/* And the limit still holds. */
+		alloc_mib(128);
+		_exit(0);
+	}
+	STORE(&sh->val[V_A], wait_child(c));
+	return 0;
+}
+
+TEST(inherit_child_cannot_drop_or_raise_its_limit)
+{
+	struct shared *sh;
+	int status, cst;
+
+	REQUIRE_RESTRACK();
+	REQUIRE_PIDFD_CALLS();
+	REQUIRE_ROOT();
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	status = run_child(inherit_no_way_out_child, sh, NULL);
+	EXPECT_CHILD_OK(status, sh);
+	cst = (int)LOAD(&sh->val[V_A]);
+	EXPECT_TRUE(WIFSIGNALED(cst) && WTERMSIG(cst) == SIGKILL)
+		TH_LOG("inheriting child: status 0x%x (exit %d)", (unsigned int)cst,
+		       WIFEXITED(cst) ? WEXITSTATUS(cst) : -1);
+	shared_free(sh);
+}
+
+/*
+ * A setuid exec by a child that inherited: a limit root set stays (the
+ * setuid image is killed crossing it); one the process set itself, without
+ * CAP_SYS_RESOURCE, ends there, as for the process itself.
+ */
+static int inherit_suid_child(struct shared *sh, void *arg)
+{
+	struct suid_ctx *x = arg;
+	pid_t c;
+
+	close(x->rep[0]);
+	close(x->rel[1]);
+	if (LOAD(&sh->val[V_B])) {
+		if (inherit_limit_self(sh))
+			return 1;
+	} else {
+		CHILD_CHECK(sh, become_nobody() == 0);
+		STORE(&sh->stage, 1);
+		CHILD_CHECK(sh, WAIT_UNTIL(LOAD(&sh->val[V_GO]) >= 1, 5000));
+	}
+	c = fork();
+	CHILD_CHECK(sh, c >= 0);
+	if (c == 0)
+		exec_suid_helper(x->rep[1], x->rel[0], 128);
+	close(x->rep[1]);
+	close(x->rel[0]);
+	STORE(&sh->val[V_C], c);
+	STORE(&sh->val[V_D], wait_child(c));
+	return 0;
+}
+
+static void inherit_suid_test(struct __test_metadata *_metadata, bool self_limited)
+{
+	struct restrack_info info;
+	struct suid_report r;
+	struct suid_ctx x;
+	struct shared *sh;
+	int status = -1, fd, cst;
+	ssize_t n;
+	pid_t pid;
+	char c = 0;
+
+	ASSERT_EQ(0, make_suid_copy()) TH_LOG("copy to %s: %s", SUID_PATH,
+					      strerror(errno));
+	ASSERT_TRUE((sh = shared_new()) != NULL);
+	STORE(&sh->val[V_B], self_limited ? 1L : 0L);
+	ASSERT_EQ(0, pipe(x.rep));
+	ASSERT_EQ(0, pipe(x.rel));
+	pid = spawn_child(inherit_suid_child, sh, &x);
+	ASSERT_LT(0, pid);
+	close(x.rep[1]);
+	close(x.rel[0]);
+	if (!self_limited) {
+		ASSERT_TRUE(wait_stage(sh, 1, pid, &status, 5000));
+		fd = esc_pidfd(pid);
+		ASSERT_LE(0, fd);
+		ASSERT_SYSOK(rt_pidfd_register(fd, RESTRACK_INHERIT));
+		close(fd);
+		ASSERT_SYSOK(esc_get(pid, &info));
+		ASSERT_SYSOK(esc_set(pid, RESTRACK_QUOTA_HEAP,
+				     info.heap_bytes + INHERIT_ROOM, 0,
+				     RESTRACK_ACTION_KILL, 0));
+		STORE(&sh->val[V_GO], 1L);
+	}
+	memset(&r, 0, sizeof(r));
+	n = read_full(x.rep[0], &r, sizeof(r));
+	if (n != (ssize_t)sizeof(r) || r.euid != 0) {
+		close(x.rel[1]);
+		wait_timeout(pid, 5000);
+		unlink(SUID_PATH);
+		ASSERT_EQ((ssize_t)sizeof(r), n) TH_LOG("no report: line %d",
+							sh->fail_line);
+		SKIP(return, "no setuid exec here (euid %d)", r.euid);
+	}
+	EXPECT_EQ(NOBODY_UID, r.ruid);
+	if (self_limited) {
+		EXPECT_EQ(-1L, r.h.ret) TH_LOG("still tracked in the setuid image");
+	} else {
+		EXPECT_EQ(0L, r.h.ret) TH_LOG("untracked in the setuid image: "
+					      "errno %d", r.h.err);
+	}
+	close(x.rel[1]);
+	n = read(x.rep[0], &c, 1);
+	status = wait_timeout(pid, 8000);
+	EXPECT_CHILD_OK(status, sh);
+	cst = (int)LOAD(&sh->val[V_D]);
+	if (self_limited) {
+		EXPECT_TRUE(WIFEXITED(cst)) TH_LOG("status 0x%x", (unsigned int)cst);
+		EXPECT_EQ(1L, (long)n);
+	} else {
+		EXPECT_TRUE(WIFSIGNALED(cst) && WTERMSIG(cst) == SIGKILL)
+			TH_LOG("setuid image: status 0x%x", (unsigned int)cst);
+		EXPECT_EQ(0L, (long)n);
+	}
+	close(x.rep[0]);
+	unlink(SUID_PATH);
+	shared_free(sh);
+}
+
+TEST(inherit_suid_exec_keeps_a_limit_set_by_root)
+{
+	REQUIRE_RESTRACK();
+	REQUIRE_PIDFD_CALLS();
+	REQUIRE_ROOT();
+	inherit_suid_test(_metadata, false);
+}
+
+TEST(inherit_suid_exec_ends_a_limit_set_without_cap_sys_resource)
+{
+	REQUIRE_RESTRACK();
+	REQUIRE_PIDFD_CALLS();
+	REQUIRE_ROOT();
+	inherit_suid_test(_metadata, true);
+}
+
+/* =====================================================================
  * main: the setuid helper mode, else the harness.
  */
 static int helper_main(int argc, char **argv)
