@@ -220,6 +220,46 @@ static long open_n(long n)
 		TH_LOG("child status 0x%x, want SIGKILL", (unsigned int)(_status))
 
 /* ---------------------------------------------------------------------
+ * First of all tests, so that in a fresh boot it makes the first
+ * registration through restrack_pidfd_register(), which starts the
+ * counting of descriptors (restrack_files_key): the table of the process
+ * registered must be counted from its bitmap, with the descriptors opened
+ * before, so that its peak is exact.
+ */
+TEST(first_pidfd_register_counts_descriptors_opened_before)
+{
+	int status;
+	pid_t pid;
+
+	REQUIRE_PIDFD_CALLS();
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct restrack_info a, b;
+		int fd, first;
+		long i;
+
+		close_fds_range(3, ~0U);
+		first = 3;
+		CHILD_ASSERT(open_n(20) == 20);
+		fd = pidfd_of(getpid());
+		CHILD_ASSERT(fd == 23);
+		CHILD_ASSERT(rt_pidfd_register(fd, 0) == 0);
+		CHILD_ASSERT(get_info(fd, &a) == 0);
+		CHILD_ASSERT(a.files == 24 && a.files_peak == 24);
+		CHILD_ASSERT(open_n(10) == 10);
+		for (i = first; i < first + 15; i++)
+			CHILD_ASSERT(close((int)i) == 0);
+		CHILD_ASSERT(get_info(fd, &b) == 0);
+		CHILD_ASSERT(b.files == 24 + 10 - 15);
+		CHILD_ASSERT(b.files_peak == 24 + 10);
+		_exit(0);
+	}
+	status = wait_child(pid);
+	EXPECT_EXIT0(status);
+}
+
+/* ---------------------------------------------------------------------
  * restrack_pidfd_register()
  */
 TEST(register_unknown_flags_einval)
@@ -563,12 +603,21 @@ TEST_F(tracked, set_quota_heap_bytes_rounded_up_to_a_page)
 			       0, 0, 0));
 	EXPECT_SYSOK(get_info(self->w.pidfd, &now));
 	EXPECT_EQ(100 * MiB + page_size(), now.heap_quota);
-	/* The largest value that is not RESTRACK_NO_QUOTA does not wrap. */
+	/*
+	 * The largest page multiple is taken as it is; a value that would
+	 * round past it (but RESTRACK_NO_QUOTA) is EINVAL, never a wrap to a
+	 * tiny quota that kills.
+	 */
 	EXPECT_SYSOK(set_quota(self->w.pidfd, RESTRACK_QUOTA_HEAP,
-			       RESTRACK_NO_QUOTA - 1, 0, 0, 0));
+			       RESTRACK_NO_QUOTA - page_size() + 1, 0, 0, 0));
 	EXPECT_SYSOK(get_info(self->w.pidfd, &now));
-	EXPECT_NE(RESTRACK_NO_QUOTA, now.heap_quota);
-	EXPECT_LT(RESTRACK_NO_QUOTA - 2 * page_size(), now.heap_quota);
+	EXPECT_EQ(RESTRACK_NO_QUOTA - page_size() + 1, now.heap_quota);
+	EXPECT_ERRNO(EINVAL, set_quota(self->w.pidfd, RESTRACK_QUOTA_HEAP,
+				       RESTRACK_NO_QUOTA - 1, 0, 0, 0));
+	EXPECT_ERRNO(EINVAL, set_quota(self->w.pidfd, RESTRACK_QUOTA_HEAP,
+				       RESTRACK_NO_QUOTA - page_size() + 2, 0, 0, 0));
+	EXPECT_SYSOK(get_info(self->w.pidfd, &now));
+	EXPECT_EQ(RESTRACK_NO_QUOTA - page_size() + 1, now.heap_quota);
 }
 
 TEST_F(tracked, old_resource_cap_and_reset_seen_through_get)

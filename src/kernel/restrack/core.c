@@ -801,7 +801,7 @@ static void restrack_enforce_now(struct task_struct *task,
 	/* Under the deny action a quota below the usage only stops growth. */
 	if (e && (q->mask & RESTRACK_QUOTA_HEAP) &&
 	    q->heap_action == RESTRACK_ACTION_KILL &&
-	    q->heap_pages != ULONG_MAX && heap > (q->heap_pages << PAGE_SHIFT))
+	    q->heap_pages != ULONG_MAX && (heap >> PAGE_SHIFT) > q->heap_pages)
 		restrack_kill_entry(e, true, heap);
 	else if (e && (q->mask & RESTRACK_QUOTA_FILES) &&
 		 q->files_action == RESTRACK_ACTION_KILL &&

@@ -5,6 +5,7 @@
 #ifndef _KERNEL_RESTRACK_RESTRACK_H
 #define _KERNEL_RESTRACK_RESTRACK_H
 
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/rcupdate.h>
@@ -17,7 +18,7 @@ struct user_namespace;
 struct task_struct;
 
 /* restrack_register() flag: count the tables (restrack_pidfd_register()) */
-#define RESTRACK_REGISTER_COUNTED	(1U << 31)
+#define RESTRACK_REGISTER_COUNTED	BIT(31)
 
 enum {
 	RESTRACK_KILLED,

@@ -238,14 +238,16 @@ static int restrack_quota_from_args(const struct restrack_quota_args *args,
 		return -EINVAL;
 	if (args->files != RESTRACK_NO_QUOTA && args->files > INT_MAX)
 		return -EINVAL;
+	/* A heap quota must round up to a page multiple that fits. */
+	if (args->heap_bytes != RESTRACK_NO_QUOTA &&
+	    args->heap_bytes > (U64_MAX & PAGE_MASK))
+		return -EINVAL;
 
 	q->mask = args->mask;
-	/* Bytes rounded up to a page, without overflowing near the top. */
 	if (args->heap_bytes == RESTRACK_NO_QUOTA)
 		q->heap_pages = ULONG_MAX;
 	else
-		q->heap_pages = (args->heap_bytes >> PAGE_SHIFT) +
-				!!(args->heap_bytes & ~PAGE_MASK);
+		q->heap_pages = DIV_ROUND_UP(args->heap_bytes, PAGE_SIZE);
 	q->files = args->files == RESTRACK_NO_QUOTA ? -1 : (long)args->files;
 	q->heap_action = args->heap_action;
 	q->files_action = args->files_action;

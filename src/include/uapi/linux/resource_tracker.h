@@ -41,11 +41,11 @@ struct per_proc_resource {
 
 /* restrack_pidfd_register() flags, and restrack_info.flags */
 /* The process's children (not its threads) are tracked as it is. */
-#define RESTRACK_INHERIT	(1U << 0)
+#define RESTRACK_INHERIT	0x1U
 
 /* restrack_quota_args.mask: which quotas restrack_pidfd_set_quota() sets */
-#define RESTRACK_QUOTA_HEAP	(1ULL << 0)
-#define RESTRACK_QUOTA_FILES	(1ULL << 1)
+#define RESTRACK_QUOTA_HEAP	0x1ULL
+#define RESTRACK_QUOTA_FILES	0x2ULL
 
 /* A quota value meaning "no limit", for the pidfd calls. */
 #define RESTRACK_NO_QUOTA	(~0ULL)
@@ -71,8 +71,8 @@ struct restrack_quota_args {
 	 */
 	__u64 mask;
 	/**
-	 * @heap_bytes: heap quota in bytes, rounded up to a page, or
-	 * RESTRACK_NO_QUOTA.
+	 * @heap_bytes: heap quota in bytes, rounded up to a page (at most the
+	 * largest multiple of the page size), or RESTRACK_NO_QUOTA.
 	 */
 	__u64 heap_bytes;
 	/**
