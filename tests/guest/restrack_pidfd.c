@@ -855,7 +855,7 @@ TEST(deny_files_fails_with_emfile_and_the_process_lives)
 		CHILD_ASSERT(info.files_peak == quota);
 		CHILD_ASSERT(info.killed == 0);
 		/* Room again after a close. */
-		CHILD_ASSERT(close(fd + 1) == 0);
+		CHILD_ASSERT(close(fd) == 0);
 		CHILD_ASSERT(dup(0) >= 0);
 		_exit(0);
 	}
@@ -1126,9 +1126,10 @@ TEST(inherit_child_has_the_same_quotas_and_its_own_usage)
 			_exit(0);
 		}
 		CHILD_ASSERT(read(go[0], &c, 1) == 1);
+		/* Before the parent opens one more descriptor. */
+		CHILD_ASSERT(fd >= 0 && get_info(fd, &pi) == 0);
 		cfd = pidfd_of(k);
-		CHILD_ASSERT(fd >= 0 && cfd >= 0);
-		CHILD_ASSERT(get_info(fd, &pi) == 0);
+		CHILD_ASSERT(cfd >= 0);
 		CHILD_ASSERT(get_info(cfd, &ci) == 0);
 		CHILD_ASSERT(ci.flags == RESTRACK_INHERIT);
 		CHILD_ASSERT(ci.heap_quota == pi.heap_quota);
@@ -1150,6 +1151,24 @@ TEST(inherit_child_has_the_same_quotas_and_its_own_usage)
 static int clone_alloc_child(void *arg)
 {
 	alloc_mib((long)(intptr_t)arg);
+	return 0;
+}
+
+/* A CLONE_VM|CLONE_VFORK child: exit 0 when tracked with *arg's quota. */
+static int clone_vm_check_child(void *arg)
+{
+	const struct restrack_info *parent = arg;
+	struct restrack_info info;
+	int fd = pidfd_of(getpid());
+
+	if (fd < 0 || get_info(fd, &info))
+		return 1;
+	if (info.flags != RESTRACK_INHERIT ||
+	    info.heap_quota != parent->heap_quota)
+		return 2;
+	/* Charged to the shared mm: the parent's figure. */
+	if (info.heap_bytes != parent->heap_bytes)
+		return 3;
 	return 0;
 }
 
@@ -1180,16 +1199,13 @@ TEST(inherit_clone_and_clone_vm)
 		status = wait_child(c);
 		CHILD_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 		/* A CLONE_VM child is tracked too, on the shared mm. */
-		c = clone(clone_alloc_child, stack + 256 * 1024,
-			  CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)(intptr_t)0);
+		cfd = pidfd_of(getpid());
+		CHILD_ASSERT(cfd >= 0 && get_info(cfd, &ci) == 0);
+		c = clone(clone_vm_check_child, stack + 256 * 1024,
+			  CLONE_VM | CLONE_VFORK | SIGCHLD, &ci);
 		CHILD_ASSERT(c > 0);
-		cfd = pidfd_of(c);
-		if (cfd >= 0) {
-			/* It has exited (CLONE_VFORK): a zombie, no reason. */
-			errno = 0;
-			CHILD_ASSERT(get_info(cfd, &ci) == -1 && errno == ENOENT);
-		}
-		wait_child(c);
+		status = wait_child(c);
+		CHILD_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 		_exit(0);
 	}
 	status = wait_child(pid);
@@ -1512,7 +1528,7 @@ TEST(peaks_heap_and_files_since_registration)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct restrack_info a, b;
-		int fd, first;
+		int fd, fds[30];
 		void *p;
 		long i;
 
@@ -1529,11 +1545,12 @@ TEST(peaks_heap_and_files_since_registration)
 		memset(p, 1, 8 * MiB);
 		CHILD_ASSERT(munmap(p, 8 * MiB) == 0);
 
-		first = dup(0);
-		CHILD_ASSERT(first >= 0);
-		CHILD_ASSERT(open_n(29) == 29);
-		for (i = first; i < first + 30; i++)
-			CHILD_ASSERT(close((int)i) == 0);
+		for (i = 0; i < 30; i++) {
+			fds[i] = dup(0);
+			CHILD_ASSERT(fds[i] >= 0);
+		}
+		for (i = 0; i < 30; i++)
+			CHILD_ASSERT(close(fds[i]) == 0);
 
 		CHILD_ASSERT(get_info(fd, &b) == 0);
 		CHILD_ASSERT(b.heap_peak >= a.heap_bytes + 8 * MiB);
