@@ -211,13 +211,18 @@ static long open_n(long n)
 	} \
 } while (0)
 
-#define EXPECT_EXIT0(_status) \
-	EXPECT_TRUE(WIFEXITED(_status) && WEXITSTATUS(_status) == 0) \
-		TH_LOG("child status 0x%x", (unsigned int)(_status))
+/* _status is evaluated once. */
+#define EXPECT_EXIT0(_status) do { \
+	int __st = (_status); \
+	EXPECT_TRUE(WIFEXITED(__st) && WEXITSTATUS(__st) == 0) \
+		TH_LOG("child status 0x%x", (unsigned int)__st); \
+} while (0)
 
-#define EXPECT_SIGKILLED(_status) \
-	EXPECT_TRUE(WIFSIGNALED(_status) && WTERMSIG(_status) == SIGKILL) \
-		TH_LOG("child status 0x%x, want SIGKILL", (unsigned int)(_status))
+#define EXPECT_SIGKILLED(_status) do { \
+	int __st = (_status); \
+	EXPECT_TRUE(WIFSIGNALED(__st) && WTERMSIG(__st) == SIGKILL) \
+		TH_LOG("child status 0x%x, want SIGKILL", (unsigned int)__st); \
+} while (0)
 
 /* ---------------------------------------------------------------------
  * First of all tests, so that in a fresh boot it makes the first
