@@ -716,7 +716,7 @@ int restrack_info(struct task_struct *task, struct restrack_info *info)
 		if (test_bit(RESTRACK_INHERITS, &e->flags))
 			info->flags = RESTRACK_INHERIT;
 		info->heap_bytes = restrack_mm_heap(e->mm);
-		info->files = restrack_files_weigh_locked(e);
+		info->files = restrack_files_sum_locked(e, restrack_fd_weigh);
 		if (e->heap_pages != ULONG_MAX)
 			info->heap_quota = (u64)e->heap_pages << PAGE_SHIFT;
 		if (e->file_quota >= 0)
