@@ -12,12 +12,29 @@
 #    another place than ~/.cache/restrack).  It is enrolled offline into a
 #    copy of the firmware's variables as a MOK (python3-virt-firmware's
 #    virt-fw-vars --add-mok, run in a trixie tools root).
-#  - The kernel: SB_KERNEL_DEB= a linux-image .deb (a later step: the
-#    restrack kernel from build/debs) and SB_HEADERS_DEB= its headers,
-#    installed with dpkg in the root; without them, trixie's stock
-#    linux-image-amd64 (which Debian signed) and linux-headers-amd64.
-#    Its signatures are removed (sbattach --remove) and it is signed again
-#    with the test key (sbsign).  Its initramfs comes from initramfs-tools.
+#  - The kernel: SB_KERNEL_DEB= a linux-image .deb (the restrack kernel
+#    from make debs) and SB_HEADERS_DEB= its headers, published with
+#    restrack's own packages (SB_RESTRACK_DEBS=, by default restrack-dkms,
+#    restrack-tools and librestrack0 found next to SB_KERNEL_DEB or in its
+#    pkg/) in a signed apt repository (publish-repo.sh --throwaway-key)
+#    that the root names in restrack.sources with Signed-By, as a user's
+#    does, and installed from it with apt-get: first the kernel and its
+#    headers, then restrack-dkms and restrack-tools.  Without
+#    SB_KERNEL_DEB, trixie's stock linux-image-amd64 (which Debian signed)
+#    and linux-headers-amd64, and no restrack package.  The kernel is
+#    signed again with the test key (sbsign) unless make debs already
+#    signed it with that key alone.  Its initramfs comes from
+#    initramfs-tools.
+#  - DKMS (trixie's 3.2.2) builds restrack-dkms's modules against the
+#    headers when the package is installed, in the root on the host, and
+#    signs them with its own MOK, /var/lib/dkms/mok.key and mok.pub, which
+#    it generates there (openssl).  That mok.pub is then enrolled offline
+#    as a second MOK, beside the test key: one boot, where a user does
+#    mokutil --import and a second boot through MokManager (README).  The
+#    kernel was built on Debian 12 with gcc-12 and its headers call plain
+#    gcc, which trixie's gcc-14 package would be: the root has gcc-12 and
+#    update-alternatives makes /usr/bin/gcc gcc-12 (only when the kernel's
+#    compiler, CONFIG_CC_VERSION_TEXT, is not a command in the root).
 #  - The ESP has the files of grub-install --uefi-secure-boot
 #    --force-extra-removable: EFI/debian/shimx64.efi, grubx64.efi (the
 #    signed GRUB), mmx64.efi (MokManager), fbx64.efi, BOOTX64.CSV, and the
@@ -28,25 +45,31 @@
 #    installs the same files.
 #
 # Boots, each with one vCPU and a fresh copy of the variables:
-#  1. sb: the signed kernel, MOK enrolled: must reach userspace, where a
+#  1. sb: the signed kernel, both MOKs enrolled: must reach userspace, where a
 #     systemd unit reports on the serial console, as "E2E-SB: ..." lines:
 #     `mokutil --sb-state` says SecureBoot enabled, the lockdown is
 #     integrity (Debian's kernels lock down under Secure Boot), the kernel
-#     is not tainted, the MOK is in the kernel's keyring, grub-install
-#     --uefi-secure-boot installs what the host put on the ESP; then a small
-#     out-of-tree module built against the kernel's headers: unsigned and
-#     signed with a foreign key (scripts/sign-file of the headers) it is
-#     refused (Debian's kernels enforce module signatures under Secure
-#     Boot: EKEYREJECTED), signed with the MOK it loads (shim sets
-#     MokListTrustedRT, and CONFIG_INTEGRITY_MACHINE_KEYRING puts the MOK
-#     in the .machine keyring, which the module check trusts; the guest
+#     is not tainted by an unsigned module (taint bit 13, E), both MOKs are
+#     enrolled and the test key is in the kernel's keyring, grub-install
+#     --uefi-secure-boot installs what the host put on the ESP; restrack's
+#     modules (cleanup_kprobe, tracker) were loaded at boot
+#     (modules-load.d), their signer is DKMS's MOK, /proc/tracker_status
+#     is there and `restrack run --heap 8M` on a growing process exits 137;
+#     then a small out-of-tree module built against the kernel's headers:
+#     unsigned and signed with a foreign key (scripts/sign-file of the
+#     headers) it is refused (Debian's kernels enforce module signatures
+#     under Secure Boot: EKEYREJECTED), signed with the MOK it loads (shim
+#     sets MokListTrustedRT, and CONFIG_INTEGRITY_MACHINE_KEYRING puts the
+#     MOKs in the .machine keyring, which the module check trusts; the guest
 #     says which keyring holds it).
 #  2. unsigned: the same kernel with its signature removed: GRUB must
 #     refuse it (shim's verifier: "bad shim signature"), userspace never
 #     comes.
-#  3. no-mok: the signed kernel, the firmware's variables without the MOK:
+#  3. no-mok: the signed kernel, the firmware's variables without the MOKs:
 #     refused too; the MOK is what lets the kernel in.
-#
+#  4. no-dkms-mok (with restrack-dkms): the test key enrolled, DKMS's not:
+#     the kernel boots and refuses restrack's modules; DKMS's MOK is what
+#     lets them in.
 # Big things are cached in ~/.cache/restrack/e2e-sb/ (the trixie guest
 # root and the tools root, made again after a week or when their package
 # list changes); everything of a run is in build/e2e-sb/ (logs, disk,
@@ -55,15 +78,16 @@
 # roots and stop.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-e2e.sh"
 
 roots_only=0
 case ${1:-} in
 --roots) roots_only=1 ;;
 '') ;;
-*) die "usage: ${0##*/} [--roots]   (SB_KEY= SB_CERT= SB_KERNEL_DEB= SB_HEADERS_DEB= in the environment)" ;;
+*) die "usage: ${0##*/} [--roots]   (SB_KEY= SB_CERT= SB_KERNEL_DEB= SB_HEADERS_DEB= SB_RESTRACK_DEBS= in the environment)" ;;
 esac
-[ -z "${SB_HEADERS_DEB:-}" ] || [ -n "${SB_KERNEL_DEB:-}" ] ||
-	die "SB_HEADERS_DEB= goes with SB_KERNEL_DEB= (the linux-image package of the same kernel)"
+[ -z "${SB_HEADERS_DEB:-}${SB_RESTRACK_DEBS:-}" ] || [ -n "${SB_KERNEL_DEB:-}" ] ||
+	die "SB_HEADERS_DEB= and SB_RESTRACK_DEBS= go with SB_KERNEL_DEB= (the restrack kernel's linux-image package)"
 for deb in ${SB_KERNEL_DEB:+"$SB_KERNEL_DEB"} ${SB_HEADERS_DEB:+"$SB_HEADERS_DEB"}; do
 	[ -f "$deb" ] || die "no such package: $deb"
 done
@@ -78,8 +102,14 @@ sbcache=$cache/e2e-sb
 work=$RESTRACK_ROOT/build/e2e-sb
 boot_timeout=${SB_BOOT_TIMEOUT:-1500}
 # What the guest needs: shim, GRUB, mokutil, a kernel with its headers
-# and what builds a module against them.
-guest_pkgs=systemd-sysv,udev,kmod,procps,keyutils,initramfs-tools,linux-image-amd64,linux-headers-amd64,shim-signed,grub-efi-amd64-signed,mokutil,make
+# and what builds a module against them; DKMS with openssl (it makes its
+# MOK with it) and gcc-12, the compiler of a kernel built on Debian 12
+# (its headers depend on it): in the cached root, so that apt installs
+# restrack's packages from the repository alone, with no network.
+guest_pkgs=systemd-sysv,udev,kmod,procps,keyutils,initramfs-tools,linux-image-amd64,linux-headers-amd64,shim-signed,grub-efi-amd64-signed,mokutil,make,dkms,openssl,gcc-12
+# The guest root's name says its packages: a run of another package list
+# (an older checkout) keeps its own root.
+guest_root=guest-$(printf '%s' "$guest_pkgs" | sha256sum | cut -c1-8)
 # What the host takes from trixie: virt-fw-vars (not in bookworm) and
 # trixie's OVMF, so firmware, shim and GRUB are of one release.
 tools_pkgs=python3-virt-firmware,ovmf
@@ -114,7 +144,7 @@ cached_root() {
 	info "trixie $name root made in $((SECONDS - start)) s"
 	exec 9>&-
 }
-cached_root guest "$guest_pkgs"
+cached_root "$guest_root" "$guest_pkgs"
 cached_root tools "$tools_pkgs"
 [ "$roots_only" = 0 ] || { info "roots ready in $sbcache"; exit 0; }
 
@@ -137,7 +167,7 @@ rm -rf --one-file-system "$work" || die "could not remove $work (is something st
 mkdir -p "$work"
 root=$work/root
 info "copying the trixie root"
-cp -a "$sbcache/guest" "$root"
+cp -a "$sbcache/$guest_root" "$root"
 
 # in_root COMMAND...: run COMMAND in the root, with /proc, /sys and /dev,
 # and the signing key and certificate in /mnt/sb-key (the test key, or
@@ -161,30 +191,53 @@ in_root() {
 		sh "$root" "${in_key:-$key}" "${in_cert:-$cert}" "$@"
 }
 
-# install_kernel_debs DEB...: install linux-image (and linux-headers)
-# packages in the root; the kernel to sign is the image's.
-install_kernel_debs() {
-	local deb names=() unmet
-	mkdir -p "$root/tmp/sb-debs"
-	for deb in "$@"; do
-		[ -f "$deb" ] || die "no such package: $deb"
-		cp "$deb" "$root/tmp/sb-debs/"
-		names+=("/tmp/sb-debs/${deb##*/}")
-	done
-	info "installing ${names[*]##*/} in the root"
-	if ! in_root dpkg -i "${names[@]}" >"$work/dpkg-kernel.log" 2>&1; then
-		# A kernel built on Debian 12 has headers that depend on its
-		# compiler (gcc-12), which trixie has not: installed anyway, said,
-		# and the test module is built with the root's gcc.
-		unmet=$(sed -n 's/^ *\(.* depends on [^;]*\);.*/\1/p' "$work/dpkg-kernel.log" | sort -u | paste -sd';')
-		{ [ -n "$unmet" ] && ! grep -q '^dpkg: error processing archive' "$work/dpkg-kernel.log"; } ||
-			{ tail -n 30 "$work/dpkg-kernel.log" >&2; die "dpkg -i of the kernel packages failed (see $work/dpkg-kernel.log)"; }
-		info "the kernel packages have dependencies trixie does not meet ($unmet): configured with --force-depends"
-		in_root dpkg --configure --pending --force-depends >>"$work/dpkg-kernel.log" 2>&1 ||
-			{ tail -n 30 "$work/dpkg-kernel.log" >&2; die "dpkg --configure --force-depends failed (see $work/dpkg-kernel.log)"; }
-	fi
-	rm -rf "$root/tmp/sb-debs"
+# in_root_apt APT-GET-ARGUMENT...: apt-get in the root with restrack.sources
+# as its only source list: the repository is all it reads, no network.
+in_root_apt() {
+	in_root apt-get -q -y -o Dir::Etc::SourceList=/etc/apt/sources.list.d/restrack.sources \
+		-o Dir::Etc::SourceParts=/var/lib/restrack-e2e-sb/no-sources "$@"
 }
+
+# The kernel's compiler (the first word of CONFIG_CC_VERSION_TEXT) must be
+# a command in the root: DKMS and the test module build with the headers'
+# Makefile, which calls it.  A kernel built on Debian 12 names plain gcc
+# (trixie's gcc package would be gcc-14): gcc is made gcc-N, N from
+# CONFIG_GCC_VERSION, which the root has (gcc-12 in guest_pkgs), with
+# update-alternatives, in /usr/bin: apt runs dpkg, and so DKMS, with
+# DPkg::Path, which has no /usr/local/bin.  Sets kcc.
+root_kernel_cc() {
+	local config=$root/boot/config-$rel major
+	kcc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\{0,1\}\([^" ]*\) .*/\1/p' "$config")
+	[ -n "$kcc" ] || die "no CONFIG_CC_VERSION_TEXT in /boot/config-$rel: which compiler built $rel?"
+	# shellcheck disable=SC2016 # the root's shell expands it
+	if in_root sh -c 'command -v "$1"' sh "$kcc" >/dev/null; then return; fi
+	major=$(sed -n 's/^CONFIG_GCC_VERSION=\([0-9]*\)[0-9]\{4\}$/\1/p' "$config")
+	{ [ "$kcc" = gcc ] && [ -n "$major" ]; } ||
+		die "$rel was built with $kcc, which the root does not have: add its package to guest_pkgs"
+	[ -x "$root/usr/bin/gcc-$major" ] ||
+		die "$rel was built with gcc $major and its headers call gcc: the root has no gcc-$major (add it to guest_pkgs)"
+	in_root update-alternatives --install /usr/bin/gcc gcc "/usr/bin/gcc-$major" "$major" >/dev/null ||
+		die "update-alternatives could not make gcc gcc-$major in the root"
+	info "$rel was built with gcc-$major and its headers call gcc: gcc is gcc-$major in the root (update-alternatives; for DKMS and the test module)"
+}
+
+# restrack_debs: the packages that go into the repository with the kernel:
+# SB_RESTRACK_DEBS=, else restrack-dkms, restrack-tools and librestrack0
+# (the newest of each) next to SB_KERNEL_DEB or in its pkg/ (make debs).
+restrack_debs() {
+	local dir name list
+	if [ -n "${SB_RESTRACK_DEBS:-}" ]; then
+		read -ra list <<<"$SB_RESTRACK_DEBS"
+		printf '%s\n' "${list[@]}"
+		return
+	fi
+	dir=$(dirname "$SB_KERNEL_DEB")
+	for name in restrack-dkms restrack-tools librestrack0; do
+		find "$dir" -maxdepth 2 \( -path "$dir/${name}_*.deb" -o -path "$dir/pkg/${name}_*.deb" \) | sort -V | tail -n 1
+	done
+}
+
+kcc=''
 if [ -n "${SB_KERNEL_DEB:-}" ]; then
 	pkg=$(dpkg-deb --field "$SB_KERNEL_DEB" Package 2>/dev/null) ||
 		die "SB_KERNEL_DEB=$SB_KERNEL_DEB is not a Debian package"
@@ -192,17 +245,75 @@ if [ -n "${SB_KERNEL_DEB:-}" ]; then
 	linux-image-*) rel=${pkg#linux-image-} ;;
 	*) die "SB_KERNEL_DEB=$SB_KERNEL_DEB is $pkg, not a linux-image package" ;;
 	esac
-	# shellcheck disable=SC2086 # SB_HEADERS_DEB: none or one package
-	install_kernel_debs "$SB_KERNEL_DEB" ${SB_HEADERS_DEB:-}
+	kernel_pkgs=("$pkg")
+	[ -z "${SB_HEADERS_DEB:-}" ] || kernel_pkgs+=("$(dpkg-deb --field "$SB_HEADERS_DEB" Package)")
+	mapfile -t own_debs < <(restrack_debs)
+	own_pkgs=()
+	for deb in "${own_debs[@]}"; do
+		[ -f "$deb" ] || die "no such package: $deb (SB_RESTRACK_DEBS=)"
+		own_pkgs+=("$(dpkg-deb --field "$deb" Package)")
+	done
+	# restrack's signed repository, as a user's apt sees it: the keyring
+	# package installed, restrack.sources with Signed-By.
+	info "publishing ${kernel_pkgs[*]} ${own_pkgs[*]} in a signed repository ($work/repo)"
+	"$RESTRACK_ROOT/scripts/publish-repo.sh" --throwaway-key "$work/repo" "$SB_KERNEL_DEB" \
+		${SB_HEADERS_DEB:+"$SB_HEADERS_DEB"} "${own_debs[@]}" 2>"$work/publish.log" ||
+		{ tail -n 30 "$work/publish.log" >&2; die "publish-repo.sh could not make the repository (see $work/publish.log)"; }
+	keyring_deb=$(cd "$work/repo" && find pool -name 'restrack-archive-keyring_*_all.deb')
+	[ -n "$keyring_deb" ] || die "the repository has no restrack-archive-keyring (see $work/publish.log)"
+	mkdir -p "$root/srv/restrack-repo" "$root/var/lib/restrack-e2e-sb/no-sources"
+	cp -a "$work/repo/dists" "$work/repo/pool" "$root/srv/restrack-repo/"
+	printf 'Types: deb\nURIs: file:/srv/restrack-repo\nSuites: restrack\nComponents: main\nSigned-By: %s\n' \
+		/usr/share/keyrings/restrack-archive-keyring.gpg >"$root/etc/apt/sources.list.d/restrack.sources"
+	if ! in_root dpkg -i "/srv/restrack-repo/$keyring_deb" >"$work/apt.log" 2>&1 ||
+		! in_root_apt update >>"$work/apt.log" 2>&1; then
+		tail -n 30 "$work/apt.log" >&2
+		die "apt-get update from restrack's signed repository failed (see $work/apt.log)"
+	fi
+	# The kernel first, then restrack's packages, as a user installs them;
+	# DKMS builds the modules for $rel when restrack-dkms is configured.
+	info "apt-get install ${kernel_pkgs[*]} in the root"
+	in_root_apt install "${kernel_pkgs[@]}" >>"$work/apt.log" 2>&1 ||
+		{ tail -n 30 "$work/apt.log" >&2; die "apt-get install ${kernel_pkgs[*]} failed (see $work/apt.log)"; }
+	[ -f "$root/boot/config-$rel" ] || die "$pkg installed no /boot/config-$rel"
+	root_kernel_cc
+	if [ ${#own_pkgs[@]} -gt 0 ]; then
+		info "apt-get install ${own_pkgs[*]} in the root (DKMS builds restrack's modules for $rel)"
+		in_root_apt install "${own_pkgs[@]}" >"$work/apt-restrack.log" 2>&1 ||
+			{ tail -n 40 "$work/apt-restrack.log" >&2; die "apt-get install ${own_pkgs[*]} failed (see $work/apt-restrack.log)"; }
+	fi
+	rm -rf "$root/var/lib/restrack-e2e-sb"
 else
 	rel=$(find "$root/boot" -maxdepth 1 -name 'vmlinuz-*' -printf '%f\n' | sed 's/^vmlinuz-//' | sort -V | tail -n 1)
-	[ -n "$rel" ] || die "the trixie root has no kernel in /boot (remove $sbcache/guest to make it again)"
+	[ -n "$rel" ] || die "the trixie root has no kernel in /boot (remove $sbcache/$guest_root to make it again)"
+	root_kernel_cc
 fi
 vmlinuz=$root/boot/vmlinuz-$rel
 [ -f "$vmlinuz" ] || die "no /boot/vmlinuz-$rel in the root"
 [ -f "$root/boot/initrd.img-$rel" ] || die "no /boot/initrd.img-$rel in the root (initramfs-tools did not run?)"
 [ -d "$root/usr/src/linux-headers-$rel" ] ||
 	die "no headers for $rel in the root: give SB_HEADERS_DEB= (the linux-headers package of SB_KERNEL_DEB)"
+
+# --- restrack-dkms: built and signed by DKMS, its MOK -----------------------------------
+# DKMS made /var/lib/dkms/mok.key and mok.pub (DER) when it first signed;
+# mok.pub is enrolled as a second MOK below.  The private key stays in the
+# root, as on a user's machine.
+dkms_cn=''
+if [ -d "$root/var/lib/dkms/restrack" ]; then
+	in_root dkms status >"$work/dkms-status.txt" 2>&1 || true
+	grep -q "^restrack/[^,]*, $rel, x86_64: installed" "$work/dkms-status.txt" ||
+		{ cat "$work/dkms-status.txt" >&2; die "DKMS did not install restrack's modules for $rel (see $work/apt-restrack.log and $work/dkms-status.txt)"; }
+	{ [ -s "$root/var/lib/dkms/mok.pub" ] && [ -s "$root/var/lib/dkms/mok.key" ]; } ||
+		die "DKMS made no MOK (/var/lib/dkms/mok.key, mok.pub) in the root (see $work/apt-restrack.log)"
+	openssl x509 -inform DER -in "$root/var/lib/dkms/mok.pub" -out "$work/dkms-mok.pem" ||
+		die "/var/lib/dkms/mok.pub in the root is not a DER certificate"
+	dkms_cn=$(openssl x509 -in "$work/dkms-mok.pem" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')
+	for m in cleanup_kprobe tracker; do
+		signer=$(in_root modinfo -k "$rel" -F signer "$m" 2>/dev/null) || signer=''
+		[ "$signer" = "$dkms_cn" ] || die "DKMS's $m for $rel is signed by '${signer:-nobody}', not by its MOK '$dkms_cn'"
+	done
+	info "DKMS built restrack's modules for $rel with $kcc (gcc $(in_root "$kcc" -dumpfullversion)) and signed them with its MOK ($dkms_cn)"
+fi
 
 # --- the kernel: its signatures removed, signed with the test key -------------------------
 info "kernel $rel: was signed by: $(sbverify --list "$vmlinuz" 2>/dev/null | sed -n 's/^ *- subject: //p' | paste -sd';')"
@@ -254,15 +365,8 @@ MODULE_DESCRIPTION("restrack Secure Boot test module");
 MODULE_LICENSE("GPL");
 MOD
 echo 'obj-m := restrack_sbtest.o' >"$root/tmp/sbmod/Kbuild"
-# Headers of a kernel built elsewhere (make debs: CC=gcc) in a root that
-# has only gcc-N (Debian's own headers name their compiler): gcc-N.
-cc_opt=()
-if [ ! -e "$root/usr/bin/gcc" ]; then
-	cc=$(find "$root/usr/bin" -maxdepth 1 -name 'gcc-[0-9]*' ! -name '*-*-*' -printf '%f\n' | sort -V | tail -n 1)
-	[ -z "$cc" ] || ! grep -q '^CONFIG_CC_VERSION_TEXT="gcc ' "$root/boot/config-$rel" 2>/dev/null || cc_opt=(CC="$cc")
-fi
-[ ${#cc_opt[@]} -eq 0 ] || info "test module: ${cc_opt[*]} (the kernel: $(sed -n 's/^CONFIG_CC_VERSION_TEXT=//p' "$root/boot/config-$rel"))"
-in_root make -C "/usr/src/linux-headers-$rel" M=/tmp/sbmod "${cc_opt[@]}" modules >"$work/module-build.log" 2>&1 ||
+# Built with the kernel's own compiler (root_kernel_cc), as DKMS builds.
+in_root make -C "/usr/src/linux-headers-$rel" M=/tmp/sbmod CC="$kcc" modules >"$work/module-build.log" 2>&1 ||
 	{ tail -n 30 "$work/module-build.log" >&2; die "the test module did not build (see $work/module-build.log)"; }
 # A foreign key: made for this run, thrown away at its end.
 openssl req -new -x509 -newkey rsa:2048 -sha256 -nodes -days 1 -subj "/CN=restrack foreign test key" \
@@ -307,12 +411,17 @@ int main(void)
 PROBE
 
 # --- the checks in the guest ---------------------------------------------------------
-cat >"$root/usr/local/sbin/restrack-e2e-sb" <<'GUEST'
-#!/bin/sh
+# The prologue of lib-e2e.sh (check_modules, check_quota), its lines
+# said as "E2E-SB: ..." here.
+echo sb >"$root/etc/restrack-e2e-stage"
+{
+	e2e_guest_prologue
+	cat <<'GUEST'
 # restrack Secure Boot test, run at boot by restrack-e2e-sb.service: facts
 # on the serial console as "E2E-SB: ..." lines (the host judges them),
 # then the machine powers off.
 say() { echo "E2E-SB: $*" >/dev/ttyS0; }
+sayall() { sed "s/^/E2E-SB: $1/" >/dev/ttyS0; }
 mods=/usr/local/lib/restrack-sb
 say "stage userspace, kernel $(uname -r)"
 say "sb-state: $(mokutil --sb-state 2>&1 | paste -sd' ')"
@@ -327,19 +436,32 @@ modprobe -a efivarfs vfat nls_cp437 nls_ascii >/dev/null 2>&1
 for fs in efivarfs vfat; do
 	if grep -qw "$fs" /proc/filesystems; then say "filesystem $fs: yes"; else say "filesystem $fs: no"; fi
 done
-cn=$(cat /etc/restrack-e2e-sb-cn)
+# The MOKs: the test key (the kernel's), and DKMS's when restrack-dkms is
+# installed; /etc/restrack-e2e-sb-cn has their CNs, one a line.
 mokutil --list-enrolled 2>/dev/null | sed -n 's/^ *Subject: .*CN *= *//p' >/tmp/mok-cns
-enrolled=no
-while read -r v; do
-	case $v in "$cn" | "$cn,"* | "$cn/"*) enrolled=yes ;; esac
-done </tmp/mok-cns
-say "mok-enrolled: $enrolled"
-dmesg | grep -F "Loaded X.509 cert '$cn: " | sed 's/^\[[^]]*\] //; s/^/E2E-SB: keyring: /' >/dev/ttyS0
+while read -r cn; do
+	enrolled=no
+	while read -r v; do
+		case $v in "$cn" | "$cn,"* | "$cn/"*) enrolled=yes ;; esac
+	done </tmp/mok-cns
+	say "mok-enrolled: $cn: $enrolled"
+	dmesg | grep -F "Loaded X.509 cert '$cn: " | sed 's/^\[[^]]*\] //' | sayall "keyring: "
+done </etc/restrack-e2e-sb-cn
+cn=$(head -n 1 /etc/restrack-e2e-sb-cn)
 # Which of the kernel's keyrings holds it (.machine: shim's MokListTrustedRT
 # and CONFIG_INTEGRITY_MACHINE_KEYRING; .platform otherwise).
 awk '$8 == "keyring" && $9 ~ /^\./ { print $1, $9 }' /proc/keys | while read -r id name; do
 	if keyctl list "0x$id" 2>/dev/null | grep -qF "$cn"; then say "mok-keyring: ${name%:}"; fi
 done
+# restrack-dkms: its modules, loaded at boot (modules-load.d), their
+# signer, what the kernel said of them, and a quota.
+if [ -s /etc/restrack-e2e-sb-dkms-cn ]; then
+	check_modules
+	for m in cleanup_kprobe tracker; do say "signer $m: $(modinfo -F signer "$m" 2>&1)"; done
+	dmesg | grep -E 'cleanup_kprobe|tracker|Key was rejected|unavailable key' | sed 's/^\[[^]]*\] //' | sayall "kmsg dkms: "
+	journalctl -b -q --no-pager -u systemd-modules-load 2>/dev/null | grep -E 'cleanup_kprobe|tracker' | sayall "modules-load: "
+	check_quota
+fi
 # grub-install --uefi-secure-boot on the ESP the host laid out: it must
 # put the same shim and GRUB where the host put them; the boots after
 # this one start from what it installed.
@@ -377,6 +499,7 @@ say "tainted after: $(cat /proc/sys/kernel/tainted)"
 say "done"
 systemctl poweroff
 GUEST
+} >"$root/usr/local/sbin/restrack-e2e-sb"
 chmod 755 "$root/usr/local/sbin/restrack-e2e-sb"
 cat >"$root/etc/systemd/system/restrack-e2e-sb.service" <<'UNIT'
 [Unit]
@@ -392,7 +515,8 @@ StandardOutput=journal+console
 WantedBy=multi-user.target
 UNIT
 ln -sf /etc/systemd/system/restrack-e2e-sb.service "$root/etc/systemd/system/multi-user.target.wants/"
-printf '%s\n' "$key_cn" >"$root/etc/restrack-e2e-sb-cn"
+printf '%s\n' "$key_cn" ${dkms_cn:+"$dkms_cn"} >"$root/etc/restrack-e2e-sb-cn"
+[ -z "$dkms_cn" ] || printf '%s\n' "$dkms_cn" >"$root/etc/restrack-e2e-sb-dkms-cn"
 echo restrack-e2e-sb >"$root/etc/hostname"
 uuid=$(cat /proc/sys/kernel/random/uuid)
 echo "UUID=$uuid / ext4 errors=remount-ro 0 0" >"$root/etc/fstab"
@@ -458,18 +582,35 @@ code=$tools/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 ms_vars=$tools/usr/share/OVMF/OVMF_VARS_4M.ms.fd
 { [ -f "$code" ] && [ -f "$ms_vars" ]; } || die "trixie's ovmf has no OVMF_CODE_4M.secboot.fd or OVMF_VARS_4M.ms.fd (remove $tools to make it again)"
 cp "$ms_vars" "$work/vars-ms.fd"
-mkdir -p "$tools/tmp/e2e-sb"
-cp "$ms_vars" "$tools/tmp/e2e-sb/in.fd"
-cp "$cert" "$tools/tmp/e2e-sb/mok.pem"
-# MokList's owner: shim's GUID.
-chroot "$tools" virt-fw-vars --input /tmp/e2e-sb/in.fd --output /tmp/e2e-sb/out.fd \
-	--add-mok 605dab50-e046-4300-abb6-3dd810dd8b23 /tmp/e2e-sb/mok.pem >"$work/virt-fw-vars.log" 2>&1 ||
-	{ cat "$work/virt-fw-vars.log" >&2; die "virt-fw-vars could not enrol the MOK"; }
-chroot "$tools" virt-fw-vars --input /tmp/e2e-sb/out.fd --print --verbose >"$work/vars-mok.txt" 2>&1 || true
-cp "$tools/tmp/e2e-sb/out.fd" "$work/vars-mok.fd"
-rm -rf "$tools/tmp/e2e-sb"
-grep -q MokList "$work/vars-mok.txt" || die "the variables have no MokList after virt-fw-vars (see $work/vars-mok.txt)"
-info "firmware: trixie's OVMF Secure Boot code, Microsoft's keys, the test key enrolled as a MOK"
+# mok_vars NAME CERT...: vars-NAME.fd, Microsoft's keys and each CERT (PEM)
+# in MokList, owned by shim's GUID, as MokManager enrols a key after
+# mokutil --import (virt-fw-vars, in the tools root; a directory of this
+# run's own there).
+mok_vars() {
+	local name=$1 dir=/tmp/e2e-sb.$$ c n=0 args=()
+	shift
+	mkdir -p "$tools$dir"
+	cp "$ms_vars" "$tools$dir/in.fd"
+	for c in "$@"; do
+		n=$((n + 1))
+		cp "$c" "$tools$dir/mok$n.pem"
+		args+=(--add-mok 605dab50-e046-4300-abb6-3dd810dd8b23 "$dir/mok$n.pem")
+	done
+	chroot "$tools" virt-fw-vars --input "$dir/in.fd" --output "$dir/out.fd" "${args[@]}" >"$work/virt-fw-vars-$name.log" 2>&1 ||
+		{ cat "$work/virt-fw-vars-$name.log" >&2; rm -rf "${tools:?}$dir"; die "virt-fw-vars could not enrol the MOKs of vars-$name.fd"; }
+	chroot "$tools" virt-fw-vars --input "$dir/out.fd" --print --verbose >"$work/vars-$name.txt" 2>&1 || true
+	cp "$tools$dir/out.fd" "$work/vars-$name.fd"
+	rm -rf "${tools:?}$dir"
+	grep -q MokList "$work/vars-$name.txt" || die "vars-$name.fd has no MokList after virt-fw-vars (see $work/vars-$name.txt)"
+}
+if [ -n "$dkms_cn" ]; then
+	mok_vars mok "$cert" "$work/dkms-mok.pem"
+	mok_vars kernel-mok "$cert"
+	info "firmware: trixie's OVMF Secure Boot code, Microsoft's keys, MOKs: the test key and DKMS's (vars-mok.fd), the test key alone (vars-kernel-mok.fd)"
+else
+	mok_vars mok "$cert"
+	info "firmware: trixie's OVMF Secure Boot code, Microsoft's keys, the test key enrolled as a MOK"
+fi
 
 # boot_vm LABEL VARS STOP: boot the disk once (one vCPU, TCG or KVM) with
 # a copy of VARS; stop when the console matches the regex STOP, when the
@@ -521,6 +662,16 @@ verdict() { # ok|fail NAME [WHY]
 check() { # NAME WHY-IF-NOT REGEX FILE: pass when a line of FILE matches REGEX
 	if grep -qE "$3" "$4"; then verdict ok "$1"; else verdict fail "$1" "$2"; fi
 }
+check_lines() { # NAME FILE LINE...: pass when FILE has every LINE, as it is
+	local line missing=()
+	for line in "${@:3}"; do grep -qxF -- "$line" "$2" || missing+=("$line"); done
+	if [ ${#missing[@]} -eq 0 ]; then verdict ok "$1"; else verdict fail "$1" "no line '$(printf '%s; ' "${missing[@]}")'"; fi
+}
+check_no_e_taint() { # NAME WHAT: the taint of the line "E2E-SB: WHAT: N" has no E (bit 13, 8192)
+	local t
+	t=$(sed -n "s/^E2E-SB: $2: \([0-9]*\)\$/\1/p" "$e")
+	if [ -n "$t" ] && [ $((t & 8192)) -eq 0 ]; then verdict ok "$1 (taint $t)"; else verdict fail "$1" "taint ${t:-unknown}"; fi
+}
 # What shim, GRUB and the firmware say when they refuse an image; the
 # boot stops there, or at GRUB's own line after a failed linux command.
 refused='bad shim signature|Verification failed|Security Violation|Access Denied'
@@ -549,12 +700,26 @@ check "sb: mokutil --sb-state: SecureBoot enabled" "$(grep -E '^E2E-SB: (sb-stat
 	'^E2E-SB: sb-state: SecureBoot enabled' "$e"
 check "sb: lockdown is integrity" "$(grep '^E2E-SB: lockdown' "$e" || echo 'no answer')" \
 	'^E2E-SB: lockdown: .*\[integrity\]' "$e"
-check "sb: the kernel is not tainted" "$(grep '^E2E-SB: tainted:' "$e" || echo 'no answer')" \
-	'^E2E-SB: tainted: 0$' "$e"
-check "sb: the test key is enrolled as a MOK (mokutil --list-enrolled)" "mokutil does not list it" \
-	'^E2E-SB: mok-enrolled: yes$' "$e"
-check "sb: the kernel loaded the MOK into a keyring" "no kernel line names $key_cn" \
-	'^E2E-SB: keyring: ' "$e"
+# At boot, restrack's DKMS modules taint it as out-of-tree (O, 4096) only.
+check_no_e_taint "sb: the kernel is not tainted by an unsigned module at boot" tainted
+check_lines "sb: the test key is enrolled as a MOK (mokutil --list-enrolled)" "$e" "E2E-SB: mok-enrolled: $key_cn: yes"
+if [ -n "$dkms_cn" ]; then
+	check_lines "sb: DKMS's MOK is enrolled (mokutil --list-enrolled)" "$e" "E2E-SB: mok-enrolled: $dkms_cn: yes"
+	check_lines "sb: restrack-dkms's modules are loaded (/proc/modules)" "$e" \
+		"E2E-SB: module cleanup_kprobe loaded" "E2E-SB: module tracker loaded"
+	check_lines "sb: their signer is DKMS's MOK (modinfo -F signer: $dkms_cn)" "$e" \
+		"E2E-SB: signer cleanup_kprobe: $dkms_cn" "E2E-SB: signer tracker: $dkms_cn"
+	check_lines "sb: /proc/tracker_status is there" "$e" "E2E-SB: /proc/tracker_status present"
+	check_lines "sb: restrack run --heap 8M on a growing process exits 137 (SIGKILL)" "$e" \
+		"E2E-SB: restrack run --heap 8M: exit 137"
+fi
+for c in "$key_cn" ${dkms_cn:+"$dkms_cn"}; do
+	if grep '^E2E-SB: keyring: ' "$e" | grep -qF "'$c: "; then
+		verdict ok "sb: the kernel loaded the MOK '$c' into a keyring"
+	else
+		verdict fail "sb: the kernel loaded the MOK '$c' into a keyring" "no kernel line names it"
+	fi
+done
 check "sb: grub-install --uefi-secure-boot runs on the ESP" "$(grep '^E2E-SB: grub-install' "$e" | paste -sd' ' || echo 'not run')" \
 	'^E2E-SB: grub-install: exit 0$' "$e"
 # Nothing new or changed on the ESP but GRUB's stub grub.cfg in
@@ -582,12 +747,7 @@ if grep -q '^E2E-SB: module \(unsigned\|foreign\): loaded$' "$e"; then
 fi
 # The MOK-signed module taints the kernel as out-of-tree (O, 4096), never
 # as unsigned (E, 8192).
-taint=$(sed -n 's/^E2E-SB: tainted after: \([0-9]*\)$/\1/p' "$e")
-if [ -n "$taint" ] && [ $((taint & 8192)) -eq 0 ]; then
-	verdict ok "sb: the MOK-signed module does not taint the kernel as unsigned (taint $taint)"
-else
-	verdict fail "sb: the MOK-signed module does not taint the kernel as unsigned" "taint ${taint:-unknown}"
-fi
+check_no_e_taint "sb: the MOK-signed module does not taint the kernel as unsigned" "tainted after"
 
 # 2. The same kernel without its signature: refused before userspace.
 write_grub_cfg "vmlinuz-$rel.unsigned" unsigned
@@ -609,11 +769,31 @@ else
 		"$refused" "$work/boot-no-mok.log"
 fi
 
+# 4. The test key enrolled, DKMS's not: the kernel boots and refuses
+# restrack's modules (their key is in no keyring of the kernel's).
+if [ -n "$dkms_cn" ]; then
+	write_grub_cfg "vmlinuz-$rel" no-dkms-mok
+	boot_vm no-dkms-mok "$work/vars-kernel-mok.fd" 'reboot: Power down'
+	e4=$work/boot-no-dkms-mok.e2e
+	if ! grep -qx "E2E-SB: stage userspace, kernel $rel" "$e4"; then
+		verdict fail "no-dkms-mok: without DKMS's MOK restrack's modules are refused" "the kernel did not reach userspace (see $work/boot-no-dkms-mok.log)"
+	else
+		check_lines "no-dkms-mok: without DKMS's MOK restrack's modules are refused" "$e4" \
+			"E2E-SB: FAIL module cleanup_kprobe not loaded" "E2E-SB: FAIL module tracker not loaded"
+		check "no-dkms-mok: the kernel says why (a module with an unavailable key)" "$(grep -E '^E2E-SB: (modules-load|kmsg dkms):' "$e4" | paste -sd' ' || echo 'nothing said')" \
+			'^E2E-SB: (modules-load|kmsg dkms): .*(unavailable key is rejected|Key was rejected by service|Required key not available)' "$e4"
+		# The quotas are the kernel's own, not the modules'.
+		check_lines "no-dkms-mok: without the modules restrack run --heap 8M still exits 137" "$e4" \
+			"E2E-SB: restrack run --heap 8M: exit 137"
+	fi
+fi
+
 # What the refusals said, and what the kernel said of the modules.
 {
 	grep -ahoE "$refused" "$work/boot-unsigned.log" | sort -u | sed 's/^/unsigned kernel: /'
 	grep -ahoE "$refused" "$work/boot-no-mok.log" | sort -u | sed 's/^/no MOK: /'
-	grep -E '^E2E-SB: (insmod|kmsg|keyring|mok-keyring|lockdown|tainted)' "$e" | sed 's/^E2E-SB: /sb guest: /'
+	grep -E '^E2E-SB: (insmod|kmsg|keyring|mok-keyring|lockdown|tainted|signer|module)' "$e" | sed 's/^E2E-SB: /sb guest: /'
+	[ -z "$dkms_cn" ] || grep -E '^E2E-SB: (FAIL module|modules-load|kmsg dkms)' "$work/boot-no-dkms-mok.e2e" | sed 's/^E2E-SB: /no DKMS MOK guest: /'
 } >"$work/evidence.txt"
 sed 's/^/  /' "$work/evidence.txt" >&2
 echo "kernel $rel, $passed passed, $failed failed, $SECONDS s" >>"$work/result.new"
