@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/syscall.h>
@@ -42,6 +43,14 @@ struct per_proc_resource {
 	unsigned long heapsize;
 	unsigned long openfile_count;
 };
+#endif
+
+/* The pidfd calls (1.2.0): a uapi header older than them lacks the numbers. */
+#if !defined(__NR_restrack_pidfd_register) && \
+	((defined(__x86_64__) && !defined(__ILP32__)) || defined(__aarch64__))
+#define __NR_restrack_pidfd_register	553
+#define __NR_restrack_pidfd_set_quota	554
+#define __NR_restrack_pidfd_get		555
 #endif
 
 #ifdef __NR_register
@@ -96,6 +105,203 @@ API int restrack_cap(pid_t pid, long heap_quota_mib, long file_quota)
 API int restrack_reset(pid_t pid)
 {
 	return RT_CALL(__NR_resource_reset, pid, 0, 0);
+}
+
+/* ---------------------------------------------------------------------
+ * The pidfd calls: -1 and errno, as the C library's wrappers.
+ */
+#ifdef __NR_restrack_pidfd_register
+#define PIDFD_CALL(nr, a, b, c, d) \
+	syscall((nr), (long)(a), (long)(b), (long)(c), (long)(d))
+#else
+static long pidfd_nosys(void)
+{
+	errno = ENOSYS;
+	return -1;
+}
+#define PIDFD_CALL(nr, a, b, c, d) \
+	((void)(a), (void)(b), (void)(c), (void)(d), pidfd_nosys())
+#endif
+
+static int fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+API pid_t restrack_pidfd_pid(int pidfd)
+{
+	char path[64], line[256];
+	FILE *f;
+	int found = 0, saved;
+	long pid = 0;
+
+	if (pidfd < 0)
+		return fail(EBADF);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	f = fopen(path, "re");
+	if (!f)
+		return fail(errno == ENOENT ? EBADF : errno);
+	while (fgets(line, sizeof(line), f)) {
+		char *end;
+
+		if (strncmp(line, "Pid:", 4))
+			continue;
+		errno = 0;
+		pid = strtol(line + 4, &end, 10);
+		found = !errno && end != line + 4 && (*end == '\n' || !*end);
+		break;
+	}
+	saved = errno;
+	fclose(f);
+	if (!found)
+		return fail(saved == ERANGE ? ERANGE : EBADF);
+	/* -1: reaped; 0: in a PID namespace the caller cannot see. */
+	if (pid <= 0 || pid > INT_MAX)
+		return fail(ESRCH);
+	return (pid_t)pid;
+}
+
+/*
+ * After an original call on @pid: the pidfd still names @pid, so the
+ * process held that pid throughout (a pid is freed only when its process
+ * is reaped) and the call reached it, not a process that reused the pid.
+ */
+static int same_process(int pidfd, pid_t pid)
+{
+	int saved = errno;
+	pid_t now = restrack_pidfd_pid(pidfd);
+
+	errno = saved;
+	return now == pid;
+}
+
+/* The original calls' negative errno, or an exited process, as -1/errno. */
+static int fallback_result(int ret, int pidfd, pid_t pid)
+{
+	if (!same_process(pidfd, pid))
+		return fail(ESRCH);
+	if (ret < 0)
+		return fail(-ret);
+	return 0;
+}
+
+API int restrack_pidfd_register(int pidfd, unsigned int flags)
+{
+	pid_t pid;
+	int ret;
+
+	if (PIDFD_CALL(__NR_restrack_pidfd_register, pidfd, flags, 0, 0) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+	/* register(2) has no inheritance. */
+	if (flags & ~RESTRACK_INHERIT)
+		return fail(EINVAL);
+	if (flags)
+		return fail(ENOSYS);
+	pid = restrack_pidfd_pid(pidfd);
+	if (pid < 0)
+		return -1;
+	ret = restrack_register(pid);
+	if (!same_process(pidfd, pid)) {
+		/* Reaped meanwhile: the pid may name another process now. */
+		if (!ret)
+			restrack_deregister(pid);
+		return fail(ESRCH);
+	}
+	return ret < 0 ? fail(-ret) : 0;
+}
+
+/* The kernel's checks of a user-space struct and its size (E2BIG past a page). */
+static int copy_args(void *dst, size_t dsize, const void *src, size_t size,
+		     size_t min)
+{
+	const unsigned char *tail = (const unsigned char *)src + dsize;
+	size_t i;
+
+	if (size < min)
+		return EINVAL;
+	if (size > (size_t)sysconf(_SC_PAGESIZE))
+		return E2BIG;
+	if (!src)
+		return EFAULT;
+	memset(dst, 0, dsize);
+	memcpy(dst, src, size < dsize ? size : dsize);
+	for (i = 0; size > dsize && i < size - dsize; i++)
+		if (tail[i])
+			return E2BIG;
+	return 0;
+}
+
+API int restrack_pidfd_set_quota(int pidfd, const struct restrack_quota_args *args,
+				 size_t size, unsigned int flags)
+{
+	const unsigned long long both = RESTRACK_QUOTA_HEAP | RESTRACK_QUOTA_FILES;
+	struct restrack_quota_args q;
+	long heap_mib = RESTRACK_UNLIMITED, files = RESTRACK_UNLIMITED;
+	pid_t pid;
+	int err;
+
+	if (PIDFD_CALL(__NR_restrack_pidfd_set_quota, pidfd, args, size, flags) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+	/* resource_cap(2) instead, with the new call's checks first. */
+	if (flags)
+		return fail(EINVAL);
+	err = copy_args(&q, sizeof(q), args, size, RESTRACK_QUOTA_ARGS_SIZE_VER0);
+	if (err)
+		return fail(err);
+	if ((q.mask & ~both) ||
+	    q.heap_action > RESTRACK_ACTION_DENY || q.files_action > RESTRACK_ACTION_DENY ||
+	    (q.files != RESTRACK_NO_QUOTA && q.files > INT_MAX))
+		return fail(EINVAL);
+	if (q.heap_bytes != RESTRACK_NO_QUOTA &&
+	    restrack_bytes_to_mib(q.heap_bytes, &heap_mib) < 0)
+		return fail(EINVAL);
+	if (q.files != RESTRACK_NO_QUOTA)
+		files = (long)q.files;
+	/* resource_cap(2) sets both quotas and only kills. */
+	if (q.mask != both || q.heap_action != RESTRACK_ACTION_KILL ||
+	    q.files_action != RESTRACK_ACTION_KILL)
+		return fail(ENOSYS);
+	pid = restrack_pidfd_pid(pidfd);
+	if (pid < 0)
+		return -1;
+	return fallback_result(restrack_cap(pid, heap_mib, files), pidfd, pid);
+}
+
+API int restrack_pidfd_get(int pidfd, struct restrack_info *info, size_t size,
+			   unsigned int flags)
+{
+	struct restrack_usage u;
+	struct restrack_info ri;
+	pid_t pid;
+	int ret;
+
+	if (PIDFD_CALL(__NR_restrack_pidfd_get, pidfd, info, size, flags) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+	if (flags || size < RESTRACK_INFO_SIZE_VER0)
+		return fail(EINVAL);
+	if (size > (size_t)sysconf(_SC_PAGESIZE))
+		return fail(E2BIG);
+	if (!info)
+		return fail(EFAULT);
+	pid = restrack_pidfd_pid(pidfd);
+	if (pid < 0)
+		return -1;
+	ret = fallback_result(restrack_fetch(pid, &u), pidfd, pid);
+	if (ret)
+		return ret;
+	memset(&ri, 0, sizeof(ri));
+	ri.heap_bytes = u.heap_bytes;
+	ri.files = u.files;
+	memset(info, 0, size);
+	memcpy(info, &ri, size < sizeof(ri) ? size : sizeof(ri));
+	return RESTRACK_GET_USAGE_ONLY;
 }
 
 API int restrack_available(void)

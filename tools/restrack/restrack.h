@@ -11,19 +11,74 @@
  * On a kernel without the resource tracker every call returns -ENOSYS,
  * and restrack_strerror(-ENOSYS) says so plainly.
  *
+ * The pidfd calls (restrack_pidfd_register(2), restrack_pidfd_set_quota(2),
+ * restrack_pidfd_get(2), since 0.2.0) follow the C library's convention
+ * instead: 0 on success, -1 with errno set on error.  On a kernel without
+ * them they fall back to the five original calls where those can give the
+ * same result (librestrack(3)).
+ *
  * Build with: cc prog.c $(pkg-config --cflags --libs restrack)
  */
 #ifndef RESTRACK_H
 #define RESTRACK_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+#if defined(__has_include)
+#if __has_include(<linux/resource_tracker.h>)
+#include <linux/resource_tracker.h>
+#endif
+#endif
+
+/*
+ * The pidfd calls' API, from <linux/resource_tracker.h> when it has it
+ * (restrack 1.2.0 and later); the same layout otherwise.
+ */
+#ifndef RESTRACK_QUOTA_ARGS_SIZE_VER0
+#define RESTRACK_INHERIT	0x1U
+#define RESTRACK_QUOTA_HEAP	0x1ULL
+#define RESTRACK_QUOTA_FILES	0x2ULL
+#define RESTRACK_NO_QUOTA	(~0ULL)
+#define RESTRACK_ACTION_KILL	0
+#define RESTRACK_ACTION_DENY	1
+#define RESTRACK_KILLED_HEAP	1
+#define RESTRACK_KILLED_FILES	2
+
+struct restrack_quota_args {
+	uint64_t mask;
+	uint64_t heap_bytes;
+	uint64_t files;
+	uint32_t heap_action;
+	uint32_t files_action;
+};
+#define RESTRACK_QUOTA_ARGS_SIZE_VER0	24
+#define RESTRACK_QUOTA_ARGS_SIZE_VER1	32
+
+struct restrack_info {
+	uint64_t flags;
+	uint64_t heap_bytes;
+	uint64_t files;
+	uint64_t heap_quota;
+	uint64_t files_quota;
+	uint32_t heap_action;
+	uint32_t files_action;
+	uint64_t heap_peak;
+	uint64_t files_peak;
+	uint64_t killed;
+	uint64_t kill_usage;
+	uint64_t kill_limit;
+};
+#define RESTRACK_INFO_SIZE_VER0		48
+#define RESTRACK_INFO_SIZE_VER1		88
+#endif /* !RESTRACK_QUOTA_ARGS_SIZE_VER0 */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define RESTRACK_VERSION "0.1.0"
+#define RESTRACK_VERSION "0.2.0"
 
 /* Quota value meaning "no limit" (heap and files). */
 #define RESTRACK_UNLIMITED (-1L)
@@ -65,6 +120,48 @@ int restrack_cap(pid_t pid, long heap_quota_mib, long file_quota);
 
 /* resource_reset(2): both quotas back to unlimited.  0 or -EINVAL, -ESRCH, -EPERM, -ENOENT. */
 int restrack_reset(pid_t pid);
+
+/*
+ * restrack_pidfd_register(2): start tracking the process @pidfd refers to,
+ * with RESTRACK_INHERIT in @flags its future children too.  0, or -1 and
+ * errno: EINVAL, EBADF, ESRCH, EPERM, EEXIST, ENOMEM, ENOSYS.
+ * Kernel without the call: @flags 0 falls back to register(2) on the pid
+ * that @pidfd names; RESTRACK_INHERIT cannot be served (ENOSYS).
+ */
+int restrack_pidfd_register(int pidfd, unsigned int flags);
+
+/*
+ * restrack_pidfd_set_quota(2): set the quotas that @args->mask names, of
+ * @size bytes of struct restrack_quota_args.  0, or -1 and errno: EINVAL,
+ * E2BIG, EFAULT, EBADF, ESRCH, EPERM, ENOENT, ENOSYS.
+ * Kernel without the call: both quotas with the kill action fall back to
+ * resource_cap(2) (the heap quota rounded up to whole MiB); one quota
+ * alone, or the deny action, cannot be served (ENOSYS).
+ */
+int restrack_pidfd_set_quota(int pidfd, const struct restrack_quota_args *args,
+			     size_t size, unsigned int flags);
+
+/* restrack_pidfd_get()'s result when only the usage is known (fetch(2)). */
+#define RESTRACK_GET_USAGE_ONLY	1
+
+/*
+ * restrack_pidfd_get(2): read the tracking of the process into @info, of
+ * @size bytes of struct restrack_info.  0, or -1 and errno: EINVAL, E2BIG,
+ * EBADF, ESRCH, EPERM, ENOENT, EFAULT, ENOSYS.
+ * Kernel without the call: fetch(2) on the pid that @pidfd names fills
+ * heap_bytes and files, every other field is 0, and the result is
+ * RESTRACK_GET_USAGE_ONLY: quotas, peaks and the kill reason are unknown.
+ */
+int restrack_pidfd_get(int pidfd, struct restrack_info *info, size_t size,
+		       unsigned int flags);
+
+/*
+ * The process ID that @pidfd names in the caller's PID namespace, read
+ * from /proc/self/fdinfo: the pid, or -1 and errno: EBADF (not a pidfd),
+ * ESRCH (reaped, or outside the caller's PID namespace), or the error
+ * opening /proc.
+ */
+pid_t restrack_pidfd_pid(int pidfd);
 
 /* 1 when the running kernel has the resource tracker, 0 when not (ENOSYS). */
 int restrack_available(void);
