@@ -341,10 +341,15 @@ static void over_quota_says_which(void)
 
 	CHECK_INT(over_quota(-1, -1, 1UL << 40, 1000, what, sizeof(what)), OVER_NONE);
 	CHECK_STR(what, "");
-	CHECK_INT(over_quota(1, 10, 1048576, 10, what, sizeof(what)), OVER_NONE);
+	CHECK_INT(over_quota(1 << 20, 10, 1048576, 10, what, sizeof(what)), OVER_NONE);
 	CHECK_INT(over_quota(0, 10, 135168, 3, what, sizeof(what)), OVER_HEAP);
 	CHECK_STR(what, "132 KiB (135168 bytes), over the heap quota of 0 MiB");
-	CHECK_INT(over_quota(4, 2, 135168, 3, what, sizeof(what)), OVER_FILES);
+	/* A quota of bytes (restrack_pidfd_set_quota(2) counts pages). */
+	CHECK_INT(over_quota(8192, 10, 135168, 3, what, sizeof(what)), OVER_HEAP);
+	CHECK_STR(what, "132 KiB (135168 bytes), over the heap quota of 8 KiB");
+	CHECK_INT(over_quota(135168, -1, 135168, 3, what, sizeof(what)), OVER_NONE);
+	CHECK_INT(over_quota(135167, -1, 135168, 3, what, sizeof(what)), OVER_HEAP);
+	CHECK_INT(over_quota(4 << 20, 2, 135168, 3, what, sizeof(what)), OVER_FILES);
 	CHECK_STR(what, "3 open files, over the file quota of 2");
 	CHECK_INT(over_quota(0, 0, 1, 1, NULL, 0), OVER_HEAP);
 }
@@ -428,15 +433,16 @@ static void status_line_parses(void)
 	CHECK_INT(p.pid, 312);
 	CHECK_INT(p.heap, 135168);
 	CHECK_INT(p.files, 3);
-	CHECK_INT(p.heap_quota_mib, -1);
+	CHECK_INT(p.heap_quota, -1);
 	CHECK_INT(p.file_quota, -1);
+	CHECK(!p.from_kernel, "from the kernel");
 	CHECK_INT(p.state, 'S');
 	CHECK_STR(p.comm, "sleeper");
 	CHECK(p.quotas_known, "quotas not known");
 	CHECK_INT(p.uid, -1);
 	CHECK_INT(status_parse_line("7 1 2 4 10 R my  (prog)\n", &p), 0);
 	CHECK_STR(p.comm, "my  (prog)");
-	CHECK_INT(p.heap_quota_mib, 4);
+	CHECK_INT(p.heap_quota, 4 << 20);
 	CHECK_INT(p.file_quota, 10);
 	CHECK_INT(status_parse_line("312  135168 3 -1 -1 S x", &p), -EINVAL);
 	CHECK_INT(status_parse_line("312 135168 3 -1 -1 S", &p), -EINVAL);
@@ -463,7 +469,7 @@ static void status_file_parses(void)
 	if (n == 2) {
 		CHECK_INT(list[0].pid, 312);
 		CHECK_INT(list[1].pid, 400);
-		CHECK_INT(list[1].heap_quota_mib, 4);
+		CHECK_INT(list[1].heap_quota, 4 << 20);
 		CHECK_STR(list[1].comm, "hog");
 	}
 	free(list);
@@ -474,6 +480,77 @@ static void status_file_parses(void)
 	CHECK_INT(n, 0);
 	free(list);
 	CHECK_INT(status_parse("nonsense\n1 2 3 4 5 S x\n", &list, &n), -EINVAL);
+}
+
+/*
+ * Only the PID column is read; a command name set with PR_SET_NAME to
+ * "\n1 0 0 1 1 S x" makes a row of its own on a tracker module that does
+ * not escape it: its pid is listed (the kernel is asked, and says it is
+ * not tracked), nothing else of it.  Each pid once.
+ */
+static void status_pids_are_the_pid_column_only(void)
+{
+	const char *buf = STATUS_HEADER "\n"
+		"312 135168 3 -1 -1 S \n"
+		"1 0 0 1 1 S x\n"
+		"garbage line\n"
+		"312 0 0 0 0 R forged again\n"
+		"400\n"
+		"0 1 1 1 1 S zero\n"
+		"-5 1 1 1 1 S neg\n"
+		"2147483648 1 1 1 1 S big\n"
+		"99999999999999999999999 1 S huge\n"
+		" 77 1 1 1 1 S space\n"
+		"2147483647 x\n"
+		"500 5246976 11 4 10 R hog";
+	pid_t *pids;
+	size_t n;
+
+	CHECK_INT(status_parse_pids(buf, &pids, &n), 0);
+	CHECK_INT(n, 4);
+	if (n == 4) {
+		CHECK_INT(pids[0], 312);
+		CHECK_INT(pids[1], 1);
+		CHECK_INT(pids[2], 2147483647);
+		CHECK_INT(pids[3], 500);
+	}
+	free(pids);
+	CHECK_INT(status_parse_pids(STATUS_HEADER "\n", &pids, &n), 0);
+	CHECK_INT(n, 0);
+	free(pids);
+	CHECK_INT(status_parse_pids("1 2 3 4 5 S x\n", &pids, &n), -EINVAL);
+	CHECK_INT(n, 0);
+}
+
+/* restrack_pidfd_get(2)'s answer, as show, status and top use it. */
+static void info_fills_proc(void)
+{
+	struct restrack_info info = {
+		.flags = RESTRACK_INHERIT, .heap_bytes = 135168, .files = 3,
+		.heap_quota = 8192, .files_quota = RESTRACK_NO_QUOTA,
+		.heap_action = RESTRACK_ACTION_DENY, .files_action = RESTRACK_ACTION_KILL,
+		.heap_peak = 200704, .files_peak = 9,
+	};
+	struct rt_proc p;
+
+	memset(&p, 0, sizeof(p));
+	info_to_proc(&info, &p);
+	CHECK_INT(p.heap, 135168);
+	CHECK_INT(p.files, 3);
+	CHECK_INT(p.heap_quota, 8192);
+	CHECK_INT(p.file_quota, -1);
+	CHECK(p.quotas_known && p.from_kernel && p.inherit, "flags");
+	CHECK_INT(p.heap_action, RESTRACK_ACTION_DENY);
+	CHECK_INT(p.files_action, RESTRACK_ACTION_KILL);
+	CHECK_INT(p.heap_peak, 200704);
+	CHECK_INT(p.files_peak, 9);
+	info.flags = 0;
+	info.heap_quota = RESTRACK_NO_QUOTA;
+	info.files_quota = 0;
+	info_to_proc(&info, &p);
+	CHECK_INT(p.heap_quota, -1);
+	CHECK_INT(p.file_quota, 0);
+	CHECK(!p.inherit, "inherit");
 }
 
 /* ---------------------------------------------------------------------
@@ -570,7 +647,7 @@ static struct rt_proc sample(void)
 	p.pid = 312;
 	p.heap = 135168;
 	p.files = 3;
-	p.heap_quota_mib = 4;
+	p.heap_quota = 4 << 20;
 	p.file_quota = 10;
 	p.quotas_known = true;
 	p.state = 'S';
@@ -611,7 +688,9 @@ static void json_report_show(void)
 		  "\"quotas_known\":true,\"processes\":["
 		  "{\"pid\":312,\"comm\":\"sleeper\",\"state\":\"S\",\"uid\":0,"
 		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":4,"
-		  "\"heap_quota_bytes\":4194304,\"file_quota\":10}],"
+		  "\"heap_quota_bytes\":4194304,\"file_quota\":10,\"inherit\":null,"
+		  "\"heap_action\":null,\"files_action\":null,\"heap_peak\":null,"
+		  "\"files_peak\":null}],"
 		  "\"kill\":null,\"notes\":[],\"errors\":[],\"exit\":0}\n");
 	free(out);
 	report_free(&r);
@@ -619,7 +698,7 @@ static void json_report_show(void)
 	r.command = "show";
 	r.listed = true;
 	r.source = SOURCE_STATUS;
-	p.heap_quota_mib = -1;
+	p.heap_quota = -1;
 	p.file_quota = -1;
 	report_add_proc(&r, &p);
 	p.quotas_known = false;
@@ -634,12 +713,40 @@ static void json_report_show(void)
 		  "\"quotas_known\":true,\"processes\":["
 		  "{\"pid\":312,\"comm\":\"sleeper\",\"state\":\"S\",\"uid\":0,"
 		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":-1,"
-		  "\"heap_quota_bytes\":-1,\"file_quota\":-1},"
+		  "\"heap_quota_bytes\":-1,\"file_quota\":-1,\"inherit\":null,"
+		  "\"heap_action\":null,\"files_action\":null,\"heap_peak\":null,"
+		  "\"files_peak\":null},"
 		  "{\"pid\":400,\"comm\":\"a \\\"q\\\"\",\"state\":null,\"uid\":null,"
 		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":null,"
-		  "\"heap_quota_bytes\":null,\"file_quota\":null}],\"kill\":null,"
+		  "\"heap_quota_bytes\":null,\"file_quota\":null,\"inherit\":null,"
+		  "\"heap_action\":null,\"files_action\":null,\"heap_peak\":null,"
+		  "\"files_peak\":null}],\"kill\":null,"
 		  "\"notes\":[],\"errors\":[{\"pid\":77,\"errno\":\"ESRCH\",\"message\":"
 		  "\"cannot read the usage of pid 77: no such process\"}],\"exit\":3}\n");
+	free(out);
+	report_free(&r);
+
+	/* From restrack_pidfd_get(2): actions, peaks, inherit; a quota of bytes. */
+	r.command = "status";
+	r.listed = true;
+	r.source = SOURCE_KERNEL;
+	p = sample();
+	p.from_kernel = true;
+	p.inherit = true;
+	p.heap_quota = 4096;
+	p.heap_action = RESTRACK_ACTION_DENY;
+	p.heap_peak = 200704;
+	p.files_peak = 7;
+	report_add_proc(&r, &p);
+	CAPTURE(out, print_report_json(f, &r, 0));
+	CHECK_STR(out, "{\"command\":\"status\",\"source\":\"kernel\","
+		  "\"quotas_known\":true,\"processes\":["
+		  "{\"pid\":312,\"comm\":\"sleeper\",\"state\":\"S\",\"uid\":0,"
+		  "\"heap_bytes\":135168,\"files\":3,\"heap_quota_mib\":1,"
+		  "\"heap_quota_bytes\":4096,\"file_quota\":10,\"inherit\":true,"
+		  "\"heap_action\":\"deny\",\"files_action\":\"kill\",\"heap_peak\":200704,"
+		  "\"files_peak\":7}],"
+		  "\"kill\":null,\"notes\":[],\"errors\":[],\"exit\":0}\n");
 	free(out);
 	report_free(&r);
 }
@@ -706,16 +813,43 @@ static void show_human(void)
 		  "files:       3\n"
 		  "file quota:  10 (30% used)\n");
 	free(out);
-	p.heap_quota_mib = -1;
+	p.heap_quota = -1;
 	p.quotas_known = false;
 	CAPTURE(out, print_show(f, &p));
-	CHECK(strstr(out, "heap quota:  unknown (/proc/tracker_status is missing: load the "
-		     "tracker module)\n") && strstr(out, "file quota:  unknown\n"), "%s", out);
+	CHECK(strstr(out, "heap quota:  unknown (no restrack_pidfd_get(2), no "
+		     "/proc/tracker_status)\n") && strstr(out, "file quota:  unknown\n"),
+	      "%s", out);
 	free(out);
 	p.quotas_known = true;
 	p.file_quota = -1;
 	CAPTURE(out, print_show(f, &p));
 	CHECK(strstr(out, "heap quota:  unlimited\n") && strstr(out, "file quota:  unlimited\n"),
+	      "%s", out);
+	free(out);
+	/* From restrack_pidfd_get(2). */
+	p = sample();
+	p.uid = -1;
+	p.from_kernel = true;
+	p.heap_quota = 8192;
+	p.files_action = RESTRACK_ACTION_DENY;
+	p.heap_peak = 200704;
+	p.files_peak = 9;
+	CAPTURE(out, print_show(f, &p));
+	CHECK_STR(out,
+		  "pid:         312\n"
+		  "command:     sleeper\n"
+		  "state:       S (sleeping)\n"
+		  "heap:        132 KiB (135168 bytes)\n"
+		  "heap quota:  8 KiB (1650% used)\n"
+		  "files:       3\n"
+		  "file quota:  10 (30% used)\n"
+		  "over quota:  heap: kill, files: deny\n"
+		  "peaks:       heap 196 KiB (200704 bytes), files 9\n"
+		  "children:    not tracked\n");
+	free(out);
+	p.inherit = true;
+	CAPTURE(out, print_show(f, &p));
+	CHECK(strstr(out, "children:    tracked too, each with its own quotas (inherit)\n"),
 	      "%s", out);
 	free(out);
 }
@@ -729,7 +863,7 @@ static void status_human(void)
 	v[1].uid = -1;
 	v[1].pid = 4000000;
 	v[1].heap = 5246976;
-	v[1].heap_quota_mib = -1;
+	v[1].heap_quota = -1;
 	v[1].file_quota = -1;
 	v[1].state = 'R';
 	strcpy(v[1].comm, "with space");
@@ -753,10 +887,11 @@ static void quota_and_percent_text(void)
 {
 	char buf[32];
 
-	CHECK_STR(format_heap_quota(4, true, buf, sizeof(buf)), "4 MiB");
-	CHECK_STR(format_heap_quota(1024, true, buf, sizeof(buf)), "1 GiB");
+	CHECK_STR(format_heap_quota(4 << 20, true, buf, sizeof(buf)), "4 MiB");
+	CHECK_STR(format_heap_quota(1 << 30, true, buf, sizeof(buf)), "1 GiB");
+	CHECK_STR(format_heap_quota(8192, true, buf, sizeof(buf)), "8 KiB");
 	CHECK_STR(format_heap_quota(-1, true, buf, sizeof(buf)), "unlimited");
-	CHECK_STR(format_heap_quota(4, false, buf, sizeof(buf)), "?");
+	CHECK_STR(format_heap_quota(4 << 20, false, buf, sizeof(buf)), "?");
 	CHECK_STR(format_file_quota(0, true, buf, sizeof(buf)), "0");
 	CHECK_STR(format_file_quota(-1, true, buf, sizeof(buf)), "unlimited");
 	CHECK_STR(format_percent(3, 10, true, buf, sizeof(buf)), "30%");
@@ -784,6 +919,8 @@ int main(void)
 	run("user_names_come_from_nss", user_names_come_from_nss);
 	run("status_line_parses", status_line_parses);
 	run("status_file_parses", status_file_parses);
+	run("status_pids_are_the_pid_column_only", status_pids_are_the_pid_column_only);
+	run("info_fills_proc", info_fills_proc);
 	run("kill_line_parses", kill_line_parses);
 	run("kill_find_takes_the_last_line_of_the_pid", kill_find_takes_the_last_line_of_the_pid);
 	run("kill_message_says_which_quota_and_by_how_much",

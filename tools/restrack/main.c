@@ -340,13 +340,20 @@ static int cmd_simple(enum restrack_op op, const char *cmd, int argc, char **arg
 	return ret ? fail(op, pid, ret) : EXIT_OK;
 }
 
-/* One process as show and status with PIDs see it: 0 or fetch's error. */
-static int fetch_proc(pid_t pid, struct rt_proc *p, bool *have_status)
+/*
+ * One process as show and status with PIDs see it: 0 or the error (as
+ * fetch's).  From restrack_pidfd_get(2); on a kernel without it, fetch(2)
+ * and the process's row of /proc/tracker_status.  @source: the least
+ * trustworthy one used so far (SOURCE_KERNEL < SOURCE_STATUS < SOURCE_SCAN).
+ */
+static int fetch_proc(pid_t pid, struct rt_proc *p, enum rt_source *source)
 {
 	struct restrack_usage u;
 	struct rt_proc sp;
-	int ret;
+	int ret = kernel_proc(pid, p);
 
+	if (ret != -ENOSYS)
+		return ret;
 	ret = restrack_fetch(pid, &u);
 	if (ret)
 		return ret;
@@ -354,27 +361,28 @@ static int fetch_proc(pid_t pid, struct rt_proc *p, bool *have_status)
 	p->pid = u.pid > 0 ? u.pid : pid;
 	p->heap = u.heap_bytes;
 	p->files = u.files;
-	p->heap_quota_mib = RESTRACK_UNLIMITED;
+	p->heap_quota = RESTRACK_UNLIMITED;
 	p->file_quota = RESTRACK_UNLIMITED;
 	proc_fill(p, true);
 	ret = status_lookup(p->pid, &sp);
-	*have_status = ret != -ENODEV;
+	if (ret == -ENODEV)
+		*source = SOURCE_SCAN;
+	else if (*source < SOURCE_STATUS)
+		*source = SOURCE_STATUS;
 	if (ret == 0) {
-		p->heap_quota_mib = sp.heap_quota_mib;
+		p->heap_quota = sp.heap_quota;
 		p->file_quota = sp.file_quota;
 		p->quotas_known = true;
-		if (!p->comm[0])
-			snprintf(p->comm, sizeof(p->comm), "%s", sp.comm);
 	}
 	return 0;
 }
 
 /*
- * The processes named in argv[first..]: into the report (JSON) or @list;
- * returns the exit status of the first failure, or 0.
+ * The processes named in argv[first..]: into @list; returns the exit
+ * status of the first failure, or 0.
  */
 static int fetch_procs(int argc, char **argv, int first, struct rt_proc **list,
-		       size_t *n, bool *have_status)
+		       size_t *n, enum rt_source *source)
 {
 	struct rt_proc p, *nl;
 	int i, ret, code = EXIT_OK, c;
@@ -382,11 +390,11 @@ static int fetch_procs(int argc, char **argv, int first, struct rt_proc **list,
 
 	*list = NULL;
 	*n = 0;
-	*have_status = true;
+	*source = SOURCE_KERNEL;
 	for (i = first; i < argc; i++) {
 		c = pid_arg(report.command, argv[i], &pid);
 		if (!c) {
-			ret = fetch_proc(pid, &p, have_status);
+			ret = fetch_proc(pid, &p, source);
 			if (ret)
 				c = fail(RESTRACK_OP_FETCH, pid, ret);
 		}
@@ -406,18 +414,32 @@ static int fetch_procs(int argc, char **argv, int first, struct rt_proc **list,
 	return code;
 }
 
+/* The one-line note for a kernel without restrack_pidfd_get(2). */
+static void note_source(enum rt_source source, bool listed)
+{
+	if (source == SOURCE_STATUS)
+		note("this kernel has no restrack_pidfd_get(2): quotas read from %s",
+		     STATUS_PATH);
+	else if (source == SOURCE_SCAN)
+		note("this kernel has no restrack_pidfd_get(2) and %s is missing (the "
+		     "tracker module is not loaded): %s; their quotas are unknown",
+		     STATUS_PATH, listed ? "listed the processes that fetch(2) reports "
+		     "tracked" : "read the processes with fetch(2)");
+}
+
 static int cmd_show(int argc, char **argv)
 {
 	int first = simple_opts("show", argc, argv, -1), code;
-	bool have_status;
+	enum rt_source source;
 	struct rt_proc *list;
 	size_t n, i;
 
 	if (!restrack_available())
 		return nosys();
-	code = fetch_procs(argc, argv, first, &list, &n, &have_status);
+	code = fetch_procs(argc, argv, first, &list, &n, &source);
+	note_source(source, false);
 	report.listed = true;
-	report.source = have_status ? SOURCE_STATUS : SOURCE_SCAN;
+	report.source = source;
 	for (i = 0; i < n; i++) {
 		if (json_output) {
 			report_add_proc(&report, &list[i]);
@@ -436,14 +458,12 @@ static int cmd_status(int argc, char **argv)
 	int first = simple_opts("status", argc, argv, -2), ret, code = EXIT_OK;
 	enum rt_source source;
 	struct rt_proc *list;
-	bool have_status;
 	size_t n, i;
 
 	if (!restrack_available())
 		return nosys();
 	if (first < argc) {
-		code = fetch_procs(argc, argv, first, &list, &n, &have_status);
-		source = have_status ? SOURCE_STATUS : SOURCE_SCAN;
+		code = fetch_procs(argc, argv, first, &list, &n, &source);
 	} else {
 		ret = list_tracked(&list, &n, &source);
 		if (ret) {
@@ -452,11 +472,7 @@ static int cmd_status(int argc, char **argv)
 			return exit_code_for(ret);
 		}
 	}
-	if (source == SOURCE_SCAN)
-		note("%s is missing (the tracker module is not loaded): %s; their "
-		     "quotas are unknown", STATUS_PATH, first < argc ?
-		     "read the processes with fetch(2)" :
-		     "listed the processes that fetch(2) reports tracked");
+	note_source(source, first == argc);
 	report.listed = true;
 	report.source = source;
 	if (json_output) {
@@ -467,6 +483,145 @@ static int cmd_status(int argc, char **argv)
 	}
 	free(list);
 	return code;
+}
+
+/*
+ * cap's check before a quota goes below the usage: 0 to go on, or the
+ * exit status.  @heap_quota bytes and @files (RESTRACK_UNLIMITED: not
+ * set or none) against @p's usage; with the kill action (@heap_kill,
+ * @files_kill) the kernel would kill the process at once.
+ */
+static int cap_check(const struct rt_proc *p, long long heap_quota, long files,
+		     bool heap_kill, bool files_kill, bool force, bool after)
+{
+	char what[160];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!over_quota(i ? RESTRACK_UNLIMITED : heap_quota,
+				i ? files : RESTRACK_UNLIMITED, p->heap, p->files,
+				what, sizeof(what)))
+			continue;
+		if (!(i ? files_kill : heap_kill)) {
+			if (after)
+				note("pid %d has %s: with the deny action, its growth "
+				     "fails until it is under", (int)p->pid, what);
+			continue;
+		}
+		if (after) {
+			note("pid %d had %s: the kernel killed it", (int)p->pid, what);
+			return 0;
+		}
+		if (!force) {
+			error_note(p->pid, 0, "refusing to cap pid %d: it has %s, so the "
+				   "kernel would kill it at once; give --force to do "
+				   "that", (int)p->pid, what);
+			return EXIT_FAIL;
+		}
+	}
+	return 0;
+}
+
+static long long mib_bytes(long mib)
+{
+	return mib < 0 ? RESTRACK_UNLIMITED : (long long)((unsigned long long)mib * RESTRACK_MIB);
+}
+
+/*
+ * cap through restrack_pidfd_set_quota(2): only the quotas given change,
+ * each keeping its action.  The exit status, or -ENOSYS on a kernel
+ * without the pidfd calls.
+ */
+static int cap_pidfd(int pidfd, pid_t pid, long heap_mib, long files,
+		     bool have_heap, bool have_files, bool force)
+{
+	struct restrack_quota_args args;
+	long long heap = have_heap ? mib_bytes(heap_mib) : RESTRACK_UNLIMITED;
+	struct rt_proc p;
+	int ret;
+
+	ret = kernel_read(pidfd, pid, &p);
+	if (ret == -ENOSYS)
+		return ret;
+	if (ret)
+		return fail(RESTRACK_OP_CAP, pid, ret);
+	ret = cap_check(&p, heap, have_files ? files : RESTRACK_UNLIMITED,
+			p.heap_action == RESTRACK_ACTION_KILL,
+			p.files_action == RESTRACK_ACTION_KILL, force, false);
+	if (ret)
+		return ret;
+	memset(&args, 0, sizeof(args));
+	args.mask = (have_heap ? RESTRACK_QUOTA_HEAP : 0) |
+		    (have_files ? RESTRACK_QUOTA_FILES : 0);
+	args.heap_bytes = heap < 0 ? RESTRACK_NO_QUOTA : (unsigned long long)heap;
+	args.files = !have_files || files < 0 ? RESTRACK_NO_QUOTA :
+		     (unsigned long long)files;
+	args.heap_action = p.heap_action;
+	args.files_action = p.files_action;
+	if (restrack_pidfd_set_quota(pidfd, &args, sizeof(args), 0))
+		return errno == ENOSYS ? -ENOSYS : fail(RESTRACK_OP_CAP, pid, -errno);
+	cap_check(&p, heap, have_files ? files : RESTRACK_UNLIMITED,
+		  p.heap_action == RESTRACK_ACTION_KILL,
+		  p.files_action == RESTRACK_ACTION_KILL, force, true);
+	return EXIT_OK;
+}
+
+/*
+ * cap on a kernel without the pidfd calls: resource_cap(2) sets both
+ * quotas, so the one not given is read from /proc/tracker_status.
+ */
+static int cap_fetch(pid_t pid, long heap, long files, bool have_heap,
+		     bool have_files, bool force)
+{
+	struct restrack_usage u;
+	struct rt_proc sp;
+	bool have_usage;
+	int ret;
+
+	if (!have_heap || !have_files) {
+		ret = status_lookup(pid, &sp);
+		if (ret == -ENODEV) {
+			error_note(pid, 0, "cannot cap pid %d: its current %s quota is "
+				   "unknown without %s (the tracker module): give --%s "
+				   "too (--%s unlimited for none)", (int)pid,
+				   have_heap ? "file" : "heap", STATUS_PATH,
+				   have_heap ? "files" : "heap", have_heap ? "files" : "heap");
+			return EXIT_USAGE;
+		}
+		if (ret == 0) {
+			if (!have_heap)
+				heap = sp.heap_quota < 0 ? RESTRACK_UNLIMITED :
+				       (long)(sp.heap_quota / (long long)RESTRACK_MIB);
+			if (!have_files)
+				files = sp.file_quota;
+		} else {
+			/* Not listed: let the kernel say why (ESRCH, ENOENT, ...). */
+			ret = restrack_fetch(pid, &u);
+			if (ret)
+				return fail(RESTRACK_OP_CAP, pid, ret);
+			error_note(pid, 0, "cannot cap pid %d: it is not in %s, so its "
+				   "current quotas are unknown: give both --heap and --files",
+				   (int)pid, STATUS_PATH);
+			return EXIT_FAIL;
+		}
+	}
+
+	/* The kernel kills a process already over a new quota: ask first. */
+	have_usage = restrack_fetch(pid, &u) == 0;
+	memset(&sp, 0, sizeof(sp));
+	sp.pid = pid;
+	sp.heap = have_usage ? u.heap_bytes : 0;
+	sp.files = have_usage ? u.files : 0;
+	ret = have_usage ? cap_check(&sp, mib_bytes(heap), files, true, true, force,
+				     false) : 0;
+	if (ret)
+		return ret;
+	ret = restrack_cap(pid, heap, files);
+	if (ret)
+		return fail(RESTRACK_OP_CAP, pid, ret);
+	if (have_usage)
+		cap_check(&sp, mib_bytes(heap), files, true, true, force, true);
+	return EXIT_OK;
 }
 
 static int cmd_cap(int argc, char **argv)
@@ -481,12 +636,10 @@ static int cmd_cap(int argc, char **argv)
 	};
 	static const char *const valued[] = { "--heap", "--files", NULL };
 	struct heap_arg h = { .mib = RESTRACK_UNLIMITED };
-	long heap, files = RESTRACK_UNLIMITED;
-	bool have_heap = false, have_files = false, have_usage, force = false;
-	struct restrack_usage u;
-	struct rt_proc sp;
-	char why[256], what[160];
-	int c, ret;
+	long files = RESTRACK_UNLIMITED;
+	bool have_heap = false, have_files = false, force = false;
+	char why[256];
+	int c, ret, pidfd;
 	pid_t pid;
 
 	reject_negative_pids("cap", argc, argv, valued);
@@ -530,53 +683,21 @@ static int cmd_cap(int argc, char **argv)
 		return usage_error("cap", "give --heap SIZE, --files N or both");
 	if (!restrack_available())
 		return nosys();
-	heap = h.mib;
-
-	if (!have_heap || !have_files) {
-		ret = status_lookup(pid, &sp);
-		if (ret == -ENODEV) {
-			error_note(pid, 0, "cannot cap pid %d: its current %s quota is "
-				   "unknown without %s (the tracker module): give --%s "
-				   "too (--%s unlimited for none)", (int)pid,
-				   have_heap ? "file" : "heap", STATUS_PATH,
-				   have_heap ? "files" : "heap", have_heap ? "files" : "heap");
-			return EXIT_USAGE;
-		}
-		if (ret == 0) {
-			if (!have_heap)
-				heap = sp.heap_quota_mib;
-			if (!have_files)
-				files = sp.file_quota;
-		} else {
-			/* Not listed: let the kernel say why (ESRCH, ENOENT, ...). */
-			ret = restrack_fetch(pid, &u);
-			if (ret)
-				return fail(RESTRACK_OP_CAP, pid, ret);
-			error_note(pid, 0, "cannot cap pid %d: it is not in %s, so its "
-				   "current quotas are unknown: give both --heap and --files",
-				   (int)pid, STATUS_PATH);
-			return EXIT_FAIL;
-		}
-	}
 	if (heap_arg_rounding(&h, why, sizeof(why)))
 		note("%s", why);
-
-	/* The kernel kills a process already over a new quota: ask first. */
-	have_usage = restrack_fetch(pid, &u) == 0;
-	if (have_usage && !force &&
-	    over_quota(heap, files, u.heap_bytes, u.files, what, sizeof(what))) {
-		error_note(pid, 0, "refusing to cap pid %d: it has %s, so the kernel "
-			   "would kill it at once; give --force to do that", (int)pid,
-			   what);
-		return EXIT_FAIL;
-	}
-	ret = restrack_cap(pid, heap, files);
-	if (ret)
-		return fail(RESTRACK_OP_CAP, pid, ret);
-	if (have_usage && over_quota(heap, files, u.heap_bytes, u.files, what,
-				     sizeof(what)))
-		note("pid %d had %s: the kernel killed it", (int)pid, what);
-	return EXIT_OK;
+	pidfd = pidfd_of(pid);
+	if (pidfd == -ENOSYS)
+		return cap_fetch(pid, have_heap ? h.mib : 0, have_files ? files : 0,
+				 have_heap, have_files, force);
+	if (pidfd < 0)
+		return fail(RESTRACK_OP_CAP, pid, pidfd);
+	ret = cap_pidfd(pidfd, pid, have_heap ? h.mib : 0, have_files ? files : 0,
+			have_heap, have_files, force);
+	close(pidfd);
+	if (ret == -ENOSYS)
+		return cap_fetch(pid, have_heap ? h.mib : 0, have_files ? files : 0,
+				 have_heap, have_files, force);
+	return ret;
 }
 
 static int cmd_version(void)

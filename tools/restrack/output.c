@@ -94,6 +94,18 @@ void json_string(FILE *f, const char *str)
 	fputc('"', f);
 }
 
+/* A heap quota in whole MiB, rounded up (cap sets whole MiB). */
+static unsigned long long quota_mib(long long bytes)
+{
+	return ((unsigned long long)bytes + RESTRACK_MIB - 1) / RESTRACK_MIB;
+}
+
+/* What crossing a quota does: "kill", "deny". */
+static const char *action_name(unsigned int action)
+{
+	return action == RESTRACK_ACTION_DENY ? "deny" : "kill";
+}
+
 static void json_object(FILE *f, const struct rt_proc *p)
 {
 	char state[2] = { p->state, 0 };
@@ -110,15 +122,21 @@ static void json_object(FILE *f, const struct rt_proc *p)
 	if (!p->quotas_known)
 		fputs(",\"heap_quota_mib\":null,\"heap_quota_bytes\":null,"
 		      "\"file_quota\":null", f);
-	else if (p->heap_quota_mib < 0)
+	else if (p->heap_quota < 0)
 		fprintf(f, ",\"heap_quota_mib\":-1,\"heap_quota_bytes\":-1,"
 			"\"file_quota\":%ld", p->file_quota);
 	else
-		fprintf(f, ",\"heap_quota_mib\":%ld,\"heap_quota_bytes\":%llu,"
-			"\"file_quota\":%ld", p->heap_quota_mib,
-			(unsigned long long)p->heap_quota_mib * RESTRACK_MIB,
+		fprintf(f, ",\"heap_quota_mib\":%llu,\"heap_quota_bytes\":%lld,"
+			"\"file_quota\":%ld", quota_mib(p->heap_quota), p->heap_quota,
 			p->file_quota);
-	fputc('}', f);
+	if (p->from_kernel)
+		fprintf(f, ",\"inherit\":%s,\"heap_action\":\"%s\",\"files_action\":"
+			"\"%s\",\"heap_peak\":%llu,\"files_peak\":%llu}",
+			p->inherit ? "true" : "false", action_name(p->heap_action),
+			action_name(p->files_action), p->heap_peak, p->files_peak);
+	else
+		fputs(",\"inherit\":null,\"heap_action\":null,\"files_action\":null,"
+		      "\"heap_peak\":null,\"files_peak\":null}", f);
 }
 
 /*
@@ -153,8 +171,9 @@ void print_report_json(FILE *f, const struct report *r, int exit_code)
 	json_string(f, r->command);
 	if (r->listed)
 		fprintf(f, ",\"source\":\"%s\",\"quotas_known\":%s",
+			r->source == SOURCE_KERNEL ? "kernel" :
 			r->source == SOURCE_STATUS ? "tracker_status" : "fetch",
-			r->source == SOURCE_STATUS ? "true" : "false");
+			r->source != SOURCE_SCAN ? "true" : "false");
 	else
 		fputs(",\"source\":null,\"quotas_known\":null", f);
 	fputs(",\"processes\":[", f);
@@ -250,14 +269,14 @@ void report_free(struct report *r)
 /* ---------------------------------------------------------------------
  * For people.
  */
-char *format_heap_quota(long mib, bool known, char *buf, size_t size)
+char *format_heap_quota(long long bytes, bool known, char *buf, size_t size)
 {
 	if (!known)
 		snprintf(buf, size, "?");
-	else if (mib < 0)
+	else if (bytes < 0)
 		snprintf(buf, size, "unlimited");
 	else
-		restrack_format_size((unsigned long long)mib * RESTRACK_MIB, buf, size);
+		restrack_format_size((unsigned long long)bytes, buf, size);
 	return buf;
 }
 
@@ -289,7 +308,7 @@ char *format_percent(unsigned long usage, unsigned long long limit,
 void print_show(FILE *f, const struct rt_proc *p)
 {
 	char a[32], b[32], user[40];
-	bool hl = p->quotas_known && p->heap_quota_mib >= 0;
+	bool hl = p->quotas_known && p->heap_quota >= 0;
 	bool fl = p->quotas_known && p->file_quota >= 0;
 
 	fprintf(f, "pid:         %d\n", (int)p->pid);
@@ -301,13 +320,12 @@ void print_show(FILE *f, const struct rt_proc *p)
 	fprintf(f, "heap:        %s (%lu bytes)\n",
 		restrack_format_size(p->heap, a, sizeof(a)), p->heap);
 	if (!p->quotas_known)
-		fprintf(f, "heap quota:  unknown (%s is missing: load the tracker module)\n",
+		fprintf(f, "heap quota:  unknown (no restrack_pidfd_get(2), no %s)\n",
 			STATUS_PATH);
 	else if (hl)
 		fprintf(f, "heap quota:  %s (%s used)\n",
-			format_heap_quota(p->heap_quota_mib, true, a, sizeof(a)),
-			format_percent(p->heap,
-				       (unsigned long long)p->heap_quota_mib * RESTRACK_MIB,
+			format_heap_quota(p->heap_quota, true, a, sizeof(a)),
+			format_percent(p->heap, (unsigned long long)p->heap_quota,
 				       true, b, sizeof(b)));
 	else
 		fprintf(f, "heap quota:  unlimited\n");
@@ -320,6 +338,15 @@ void print_show(FILE *f, const struct rt_proc *p)
 				       true, b, sizeof(b)));
 	else
 		fprintf(f, "file quota:  unlimited\n");
+	if (!p->from_kernel)
+		return;
+	fprintf(f, "over quota:  heap: %s, files: %s\n",
+		action_name(p->heap_action), action_name(p->files_action));
+	fprintf(f, "peaks:       heap %s (%llu bytes), files %llu\n",
+		restrack_format_size(p->heap_peak, a, sizeof(a)), p->heap_peak,
+		p->files_peak);
+	fprintf(f, "children:    %s\n", p->inherit ?
+		"tracked too, each with its own quotas (inherit)" : "not tracked");
 }
 
 void print_status(FILE *f, const struct rt_proc *list, size_t n)
@@ -340,7 +367,7 @@ void print_status(FILE *f, const struct rt_proc *list, size_t n)
 			user_name(p->uid, user, sizeof(user)),
 			p->state ? p->state : '?',
 			restrack_format_size(p->heap, heap, sizeof(heap)),
-			format_heap_quota(p->heap_quota_mib, p->quotas_known, hq, sizeof(hq)),
+			format_heap_quota(p->heap_quota, p->quotas_known, hq, sizeof(hq)),
 			p->files,
 			format_file_quota(p->file_quota, p->quotas_known, fq, sizeof(fq)),
 			p->comm[0] ? p->comm : "?");

@@ -28,23 +28,33 @@ enum {
 #define STATUS_HEADER "PID HEAP_BYTES FILES HEAP_QUOTA_MB FILE_QUOTA STATE COMM"
 #define COMM_SIZE 64
 
-/* One tracked process, from fetch(2) and /proc. */
+/*
+ * One tracked process: from restrack_pidfd_get(2) (from_kernel), or on a
+ * kernel without it from fetch(2) and /proc/tracker_status; and /proc.
+ */
 struct rt_proc {
 	pid_t pid;
 	unsigned long heap;		/* bytes */
 	unsigned long files;
-	long heap_quota_mib;		/* RESTRACK_UNLIMITED: none */
+	long long heap_quota;		/* bytes, RESTRACK_UNLIMITED: none */
 	long file_quota;		/* RESTRACK_UNLIMITED: none */
-	bool quotas_known;		/* false without /proc/tracker_status */
+	bool quotas_known;		/* false: fetch(2) alone */
+	bool from_kernel;		/* the fields below are known */
+	bool inherit;			/* registered with RESTRACK_INHERIT */
+	unsigned int heap_action;	/* RESTRACK_ACTION_KILL or _DENY */
+	unsigned int files_action;
+	unsigned long long heap_peak;	/* bytes */
+	unsigned long long files_peak;
 	char state;			/* letter of /proc/PID/stat, 0: unknown */
 	char comm[COMM_SIZE];		/* "" unknown */
 	long uid;			/* real uid, -1: unknown */
 };
 
-/* Where a list of tracked processes came from. */
+/* Where a list of tracked processes and their quotas came from. */
 enum rt_source {
-	SOURCE_STATUS,		/* /proc/tracker_status (the tracker module) */
-	SOURCE_SCAN,		/* fetch(2) on every process in /proc */
+	SOURCE_KERNEL,		/* restrack_pidfd_get(2) */
+	SOURCE_STATUS,		/* no pidfd calls: /proc/tracker_status */
+	SOURCE_SCAN,		/* neither: fetch(2) on every process in /proc */
 };
 
 /* A kernel log line "restrack: Killed process PID (COMM): ..." parsed. */
@@ -94,12 +104,13 @@ int parse_heap_quota(const char *s, long *mib, unsigned long long *bytes,
 		     int *rounded);
 int heap_arg_parse(const char *s, struct heap_arg *h, char *why, size_t size);
 const char *heap_arg_rounding(const struct heap_arg *h, char *buf, size_t size);
-enum over_quota over_quota(long heap_mib, long files, unsigned long heap,
+enum over_quota over_quota(long long heap_quota, long files, unsigned long heap,
 			   unsigned long nfiles, char *what, size_t size);
 int parse_file_quota(const char *s, long *quota);
 int parse_delay(const char *s, double *seconds);
 int status_parse_line(const char *line, struct rt_proc *p);
 int status_parse(const char *buf, struct rt_proc **list, size_t *n);
+int status_parse_pids(const char *buf, pid_t **pids, size_t *n);
 int kill_line_parse(const char *line, struct kill_info *k);
 int kill_find(const char *log, pid_t pid, struct kill_info *k);
 
@@ -108,6 +119,10 @@ int status_read(struct rt_proc **list, size_t *n);
 int status_lookup(pid_t pid, struct rt_proc *p);
 int scan_tracked(struct rt_proc **list, size_t *n);
 int list_tracked(struct rt_proc **list, size_t *n, enum rt_source *source);
+int pidfd_of(pid_t pid);
+int kernel_read(int pidfd, pid_t pid, struct rt_proc *p);
+int kernel_proc(pid_t pid, struct rt_proc *p);
+void info_to_proc(const struct restrack_info *info, struct rt_proc *p);
 void proc_fill(struct rt_proc *p, bool comm_too);
 bool proc_comm(pid_t pid, char *buf, size_t size);
 char proc_state(pid_t pid);
@@ -119,7 +134,7 @@ const char *state_name(char state);
 
 /* output.c */
 void json_string(FILE *f, const char *s);
-char *format_heap_quota(long mib, bool known, char *buf, size_t size);
+char *format_heap_quota(long long bytes, bool known, char *buf, size_t size);
 char *format_file_quota(long quota, bool known, char *buf, size_t size);
 char *format_percent(unsigned long usage, unsigned long long limit,
 		     bool limited, char *buf, size_t size);

@@ -146,7 +146,7 @@ static void on_tstp(int sig)
 	errno = saved;
 }
 
-static double pct(unsigned long usage, long quota, bool known, unsigned long long unit)
+static double pct(unsigned long usage, long long quota, bool known)
 {
 	if (!known)
 		return -2;
@@ -154,7 +154,7 @@ static double pct(unsigned long usage, long quota, bool known, unsigned long lon
 		return -1;
 	if (!quota)
 		return usage ? 1e9 : 0;
-	return (double)usage * 100.0 / ((double)quota * (double)unit);
+	return (double)usage * 100.0 / (double)quota;
 }
 
 static int cmp_rows(const void *a, const void *b)
@@ -356,10 +356,10 @@ static void draw(struct screen *s, const char *err_text)
 	for (i = 0; i < n && rows; i++) {
 		rows[i].p = list[i];
 		user_name(list[i].uid, rows[i].user, sizeof(rows[i].user));
-		rows[i].heap_pct = pct(list[i].heap, list[i].heap_quota_mib,
-				       list[i].quotas_known, RESTRACK_MIB);
+		rows[i].heap_pct = pct(list[i].heap, list[i].heap_quota,
+				       list[i].quotas_known);
 		rows[i].files_pct = pct(list[i].files, list[i].file_quota,
-					list[i].quotas_known, 1);
+					list[i].quotas_known);
 		heap_total += list[i].heap;
 		files_total += list[i].files;
 	}
@@ -373,7 +373,8 @@ static void draw(struct screen *s, const char *err_text)
 	s->line = 0;
 	put_line(s, LINE_PLAIN, "restrack top - %s - %zu tracked, heap %s, %llu files%s",
 		 tbuf, n, restrack_format_size(heap_total, a, sizeof(a)), files_total,
-		 source == SOURCE_SCAN ? " - no tracker module: quotas unknown" : "");
+		 source == SOURCE_SCAN ? " - no pidfd calls, no tracker module: quotas unknown" :
+		 source == SOURCE_STATUS ? " - no pidfd calls: quotas from tracker_status" : "");
 	put_line(s, LINE_PLAIN, "Sort: %s, %s.  Keys: p u h H f F c sort, < > column, "
 		 "r reverse, q quit", sorts[order.sort].name,
 		 sorts[order.sort].descending != order.reverse ? "descending" : "ascending");
@@ -399,7 +400,7 @@ static void draw(struct screen *s, const char *err_text)
 			 "%7d %-8.8s %c %10s %10s %5s %6lu %10s %5s  %s",
 			 (int)p->pid, rows[i].user, p->state ? p->state : '?',
 			 restrack_format_size(p->heap, a, sizeof(a)),
-			 format_heap_quota(p->heap_quota_mib, p->quotas_known, b, sizeof(b)),
+			 format_heap_quota(p->heap_quota, p->quotas_known, b, sizeof(b)),
 			 pct_text(rows[i].heap_pct, c, sizeof(c)), p->files,
 			 format_file_quota(p->file_quota, p->quotas_known, d, sizeof(d)),
 			 pct_text(rows[i].files_pct, e, sizeof(e)),

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -143,20 +144,25 @@ const char *heap_arg_rounding(const struct heap_arg *h, char *buf, size_t size)
 }
 
 /*
- * Which of the quotas @heap_mib and @files (RESTRACK_UNLIMITED: none) the
- * usage @heap bytes and @nfiles is over; the heap first.  With @what, says
- * by how much: "4.2 MiB (4403200 bytes), over the heap quota of 4 MiB".
+ * Which of the quotas @heap_quota bytes and @files (RESTRACK_UNLIMITED:
+ * none) the usage @heap bytes and @nfiles is over; the heap first.  With
+ * @what, says by how much: "4.2 MiB (4403200 bytes), over the heap quota
+ * of 4 MiB".
  */
-enum over_quota over_quota(long heap_mib, long files, unsigned long heap,
+enum over_quota over_quota(long long heap_quota, long files, unsigned long heap,
 			   unsigned long nfiles, char *what, size_t size)
 {
-	char a[32];
+	char a[32], b[32];
 
-	if (heap_mib >= 0 && heap > (unsigned long)heap_mib * RESTRACK_MIB) {
+	if (heap_quota >= 0 && heap > (unsigned long long)heap_quota) {
 		if (what)
 			snprintf(what, size, "%s (%lu bytes), over the heap quota of "
-				 "%ld MiB", restrack_format_size(heap, a, sizeof(a)),
-				 heap, heap_mib);
+				 "%s", restrack_format_size(heap, a, sizeof(a)), heap,
+				 heap_quota % RESTRACK_MIB ?
+				 restrack_format_size((unsigned long long)heap_quota,
+						      b, sizeof(b)) :
+				 (snprintf(b, sizeof(b), "%llu MiB",
+					   heap_quota / RESTRACK_MIB), b));
 		return OVER_HEAP;
 	}
 	if (files >= 0 && nfiles > (unsigned long)files) {
@@ -245,14 +251,16 @@ int status_parse_line(const char *line, struct rt_proc *p)
 		if (!s)
 			return -EINVAL;
 	}
-	if (v[0] < 1 || v[0] > INT_MAX || v[3] < -1 || v[4] < -1)
+	if (v[0] < 1 || v[0] > INT_MAX || v[3] < -1 || v[4] < -1 ||
+	    v[3] > (long long)(LLONG_MAX / RESTRACK_MIB) || v[4] > LONG_MAX)
 		return -EINVAL;
 	if (!*s || *s == ' ' || *s == '\n' || s[1] != ' ')
 		return -EINVAL;
 	p->pid = (pid_t)v[0];
 	p->heap = (unsigned long)v[1];
 	p->files = (unsigned long)v[2];
-	p->heap_quota_mib = (long)v[3];
+	p->heap_quota = v[3] < 0 ? RESTRACK_UNLIMITED :
+			(long long)((unsigned long long)v[3] * RESTRACK_MIB);
 	p->file_quota = (long)v[4];
 	p->quotas_known = true;
 	p->state = s[0];
@@ -296,6 +304,54 @@ int status_parse(const char *buf, struct rt_proc **list, size_t *n)
 	}
 	*list = v;
 	*n = count;
+	return 0;
+}
+
+static int add_pid(pid_t **pids, size_t *n, pid_t pid)
+{
+	pid_t *np;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if ((*pids)[i] == pid)
+			return 0;
+	np = realloc(*pids, (*n + 1) * sizeof(**pids));
+	if (!np)
+		return -ENOMEM;
+	*pids = np;
+	(*pids)[(*n)++] = pid;
+	return 0;
+}
+
+/*
+ * Only the PID column of /proc/tracker_status, each pid once: which
+ * processes to ask the kernel about.  A command name is the rest of its
+ * line, and a tracker module that does not escape it lets "\n1 0 0 1 1 S x"
+ * (prctl(PR_SET_NAME)) forge a row: nothing else of a row is believed.
+ */
+int status_parse_pids(const char *buf, pid_t **pids, size_t *n)
+{
+	const char *line, *p;
+	unsigned long v;
+	int ret;
+
+	*pids = NULL;
+	*n = 0;
+	if (strncmp(buf, "PID ", 4))
+		return -EINVAL;
+	for (line = strchr(buf, '\n'); line && *++line; line = strchr(line, '\n')) {
+		for (v = 0, p = line; *p >= '0' && *p <= '9' && v <= INT_MAX; p++)
+			v = v * 10 + (unsigned long)(*p - '0');
+		if (p == line || *p != ' ' || v < 1 || v > INT_MAX)
+			continue;
+		ret = add_pid(pids, n, (pid_t)v);
+		if (ret) {
+			free(*pids);
+			*pids = NULL;
+			*n = 0;
+			return ret;
+		}
+	}
 	return 0;
 }
 
@@ -378,18 +434,16 @@ int status_lookup(pid_t pid, struct rt_proc *p)
 	return ret;
 }
 
-/* Without the tracker module: ask fetch(2) about every process in /proc. */
-int scan_tracked(struct rt_proc **list, size_t *n)
+/* Every pid in /proc. */
+static int proc_pids(pid_t **pids, size_t *n)
 {
-	struct rt_proc *v = NULL, *nv;
-	struct restrack_usage u;
-	size_t count = 0, cap = 0;
 	struct dirent *d;
+	pid_t *v = NULL, *nv;
+	size_t count = 0;
 	pid_t pid;
 	DIR *dir;
-	int ret;
 
-	*list = NULL;
+	*pids = NULL;
 	*n = 0;
 	dir = opendir("/proc");
 	if (!dir)
@@ -397,53 +451,190 @@ int scan_tracked(struct rt_proc **list, size_t *n)
 	while ((d = readdir(dir))) {
 		if (parse_pid(d->d_name, &pid))
 			continue;
-		ret = restrack_fetch(pid, &u);
-		if (ret == -ENOSYS) {
+		nv = realloc(v, (count + 1) * sizeof(*v));
+		if (!nv) {
 			closedir(dir);
 			free(v);
-			return ret;
+			return -ENOMEM;
 		}
-		if (ret)
-			continue;
-		if (count == cap) {
-			cap = cap ? 2 * cap : 16;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				closedir(dir);
-				free(v);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		memset(&v[count], 0, sizeof(v[count]));
-		v[count].pid = pid;
-		v[count].heap = u.heap_bytes;
-		v[count].files = u.files;
-		v[count].heap_quota_mib = RESTRACK_UNLIMITED;
-		v[count].file_quota = RESTRACK_UNLIMITED;
-		v[count].quotas_known = false;
-		proc_fill(&v[count], true);
-		count++;
+		v = nv;
+		v[count++] = pid;
 	}
 	closedir(dir);
-	*list = v;
+	*pids = v;
 	*n = count;
 	return 0;
 }
 
+static int add_proc(struct rt_proc **list, size_t *n, const struct rt_proc *p)
+{
+	struct rt_proc *nl = realloc(*list, (*n + 1) * sizeof(**list));
+
+	if (!nl)
+		return -ENOMEM;
+	*list = nl;
+	(*list)[(*n)++] = *p;
+	return 0;
+}
+
+/*
+ * Without the pidfd calls and the tracker module: ask fetch(2) about
+ * every process in /proc.  Quotas unknown.
+ */
+int scan_tracked(struct rt_proc **list, size_t *n)
+{
+	struct restrack_usage u;
+	struct rt_proc p;
+	pid_t *pids;
+	size_t np, i;
+	int ret;
+
+	*list = NULL;
+	*n = 0;
+	ret = proc_pids(&pids, &np);
+	for (i = 0; !ret && i < np; i++) {
+		ret = restrack_fetch(pids[i], &u);
+		if (ret) {
+			ret = ret == -ENOSYS ? ret : 0;
+			continue;
+		}
+		memset(&p, 0, sizeof(p));
+		p.pid = pids[i];
+		p.heap = u.heap_bytes;
+		p.files = u.files;
+		p.heap_quota = RESTRACK_UNLIMITED;
+		p.file_quota = RESTRACK_UNLIMITED;
+		proc_fill(&p, true);
+		ret = add_proc(list, n, &p);
+	}
+	free(pids);
+	if (ret) {
+		free(*list);
+		*list = NULL;
+		*n = 0;
+	}
+	return ret;
+}
+
+/* restrack_pidfd_get(2)'s answer in @p (usage, quotas, actions, peaks). */
+void info_to_proc(const struct restrack_info *info, struct rt_proc *p)
+{
+	p->heap = (unsigned long)info->heap_bytes;
+	p->files = (unsigned long)info->files;
+	p->heap_quota = info->heap_quota == RESTRACK_NO_QUOTA ? RESTRACK_UNLIMITED :
+			info->heap_quota > (unsigned long long)LLONG_MAX ? LLONG_MAX :
+			(long long)info->heap_quota;
+	p->file_quota = info->files_quota == RESTRACK_NO_QUOTA ? RESTRACK_UNLIMITED :
+			info->files_quota > (unsigned long long)LONG_MAX ? LONG_MAX :
+			(long)info->files_quota;
+	p->quotas_known = true;
+	p->from_kernel = true;
+	p->inherit = info->flags & RESTRACK_INHERIT;
+	p->heap_action = info->heap_action;
+	p->files_action = info->files_action;
+	p->heap_peak = info->heap_peak;
+	p->files_peak = info->files_peak;
+}
+
+/* A pidfd for @pid (close-on-exec), or -errno. */
+int pidfd_of(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * What the kernel says of the process @pidfd (@pid in our namespace), and
+ * its name, state and uid from /proc: 0, or -ESRCH (gone), -ENOENT (not
+ * tracked), -EPERM, -ENOSYS (a kernel without restrack_pidfd_get(2)).
+ */
+int kernel_read(int pidfd, pid_t pid, struct rt_proc *p)
+{
+	struct restrack_info info;
+
+	int ret;
+
+	memset(&info, 0, sizeof(info));
+	ret = restrack_pidfd_get(pidfd, &info, sizeof(info), 0);
+	if (ret < 0)
+		return -errno;
+	/* RESTRACK_GET_USAGE_ONLY: librestrack fell back to fetch(2). */
+	if (ret > 0)
+		return -ENOSYS;
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	info_to_proc(&info, p);
+	proc_fill(p, true);
+	/* /proc/PID is the process of @pidfd only while that one is not reaped. */
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) && errno == ESRCH)
+		return -ESRCH;
+	return 0;
+}
+
+/* As kernel_read(), from a pid; -ENOSYS too on a kernel without pidfd_open(2). */
+int kernel_proc(pid_t pid, struct rt_proc *p)
+{
+	int fd = pidfd_of(pid), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = kernel_read(fd, pid, p);
+	close(fd);
+	return ret;
+}
+
+/*
+ * The tracked processes: the pids of /proc/tracker_status (the tracker
+ * module), or every pid in /proc without it, each asked of the kernel with
+ * restrack_pidfd_get(2); a process that is gone, not tracked, or that the
+ * caller may not read is left out.  On a kernel without the pidfd calls,
+ * the rows of /proc/tracker_status, or fetch(2) on every process (@source
+ * says which).
+ */
 int list_tracked(struct rt_proc **list, size_t *n, enum rt_source *source)
 {
-	size_t i;
-	int ret = status_read(list, n);
+	struct rt_proc p;
+	pid_t *pids = NULL;
+	size_t np = 0, i;
+	char *buf;
+	int ret = read_all(STATUS_PATH, &buf);
+	bool have_status = ret == 0;
 
-	if (ret == 0) {
-		*source = SOURCE_STATUS;
-		for (i = 0; i < *n; i++)
-			(*list)[i].uid = proc_uid((*list)[i].pid);
-		return 0;
+	*list = NULL;
+	*n = 0;
+	if (have_status) {
+		ret = status_parse_pids(buf, &pids, &np);
+		free(buf);
+	} else if (ret == -ENOENT) {
+		ret = proc_pids(&pids, &np);
 	}
-	*source = SOURCE_SCAN;
-	return scan_tracked(list, n);
+	if (ret)
+		return ret;
+	*source = SOURCE_KERNEL;
+	for (i = 0; !ret && i < np; i++) {
+		ret = kernel_proc(pids[i], &p);
+		if (ret == -ENOSYS)
+			break;
+		ret = ret ? 0 : add_proc(list, n, &p);
+	}
+	free(pids);
+	if (ret) {
+		free(*list);
+		*list = NULL;
+		*n = 0;
+	}
+	if (ret != -ENOSYS)
+		return ret;
+	if (!have_status) {
+		*source = SOURCE_SCAN;
+		return scan_tracked(list, n);
+	}
+	*source = SOURCE_STATUS;
+	ret = status_read(list, n);
+	for (i = 0; !ret && i < *n; i++)
+		(*list)[i].uid = proc_uid((*list)[i].pid);
+	return ret;
 }
 
 /* ---------------------------------------------------------------------
