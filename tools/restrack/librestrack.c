@@ -304,6 +304,13 @@ API int restrack_pidfd_get(int pidfd, struct restrack_info *info, size_t size,
 	return RESTRACK_GET_USAGE_ONLY;
 }
 
+API int restrack_pidfd_available(void)
+{
+	/* size 0 is EINVAL where the call exists; it reads nothing. */
+	return !(PIDFD_CALL(__NR_restrack_pidfd_get, -1, NULL, 0, 0) == -1 &&
+		 errno == ENOSYS);
+}
+
 API int restrack_available(void)
 {
 	/* fetch(NULL, 0) is EINVAL where the call exists; it changes nothing. */

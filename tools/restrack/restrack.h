@@ -163,6 +163,12 @@ int restrack_pidfd_get(int pidfd, struct restrack_info *info, size_t size,
  */
 pid_t restrack_pidfd_pid(int pidfd);
 
+/*
+ * 1 when the running kernel has the pidfd calls (restrack 1.2.0), 0 when
+ * not: then only the fallbacks above are there.
+ */
+int restrack_pidfd_available(void);
+
 /* 1 when the running kernel has the resource tracker, 0 when not (ENOSYS). */
 int restrack_available(void);
 
