@@ -2,47 +2,53 @@
 /*
  * restrack run: run a command tracked and limited.
  *
- * The child registers itself, sets its quotas and execs the command:
- * tracking and quotas survive exec.  The parent waits; when the command
- * dies by SIGKILL it looks for the kernel's kill line for the child's pid
- * in /dev/kmsg (opened before the fork, positioned at its end) or, when
- * that cannot be opened, in the syslog buffer (klogctl), and says which
- * quota was crossed and by how much.
+ * The child waits, before it execs CMD, until the parent has registered it
+ * through a pidfd (with RESTRACK_INHERIT unless --no-inherit: the processes
+ * CMD starts are tracked from their first instruction) and set its quotas;
+ * tracking and quotas survive exec.  The parent then waits for CMD with
+ * WNOWAIT, reads why it died from restrack_pidfd_get(2) on the zombie (no
+ * kernel log: nothing that dmesg_restrict closes, no PID to match across PID
+ * namespaces), and only then reaps it.
  *
- * The child reports its progress in a shared anonymous page, not a pipe:
- * a pipe would be one more open file when the file quota is set, and a
- * shared mapping is not private writable memory, so it is not heap either.
+ * The child waits on a futex in a shared anonymous page, not on a pipe: a
+ * pipe would be one more open file when the file quota is set, and a shared
+ * mapping is not private writable memory, so it is not heap either.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "tool.h"
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434	/* the same on x86_64 and arm64 */
+#endif
+/* waitid()'s P_PIDFD (Linux 5.4), whatever the C library's headers say. */
+#define RUN_P_PIDFD ((idtype_t)3)
+
+enum go { GO_WAIT, GO_EXEC, GO_ABORT };
+
 enum stage {
-	STAGE_FORKED,
-	STAGE_REGISTERED,
-	STAGE_CAPPING,		/* usage read; resource_cap next */
-	STAGE_EXEC,		/* capped; exec next */
-	STAGE_REGISTER_FAILED,
-	STAGE_CAP_FAILED,
+	STAGE_WAITING,		/* before exec: restrack's own image */
+	STAGE_EXEC,		/* exec next */
 	STAGE_EXEC_FAILED,
 };
 
 struct run_shared {
+	int go;			/* futex word: enum go */
 	volatile int stage;
 	volatile int err;
-	volatile unsigned long heap;	/* usage just before resource_cap */
-	volatile unsigned long files;
 };
 
 static volatile pid_t child_pid;
@@ -51,7 +57,8 @@ int die_signal;
 /*
  * Pass a signal on to CMD, except one the terminal sent (^C, ^\): the
  * terminal sent it to CMD too, as it is in our process group (sudo does
- * the same).
+ * the same).  CMD is not reaped before the handlers are gone, so its pid
+ * is still its own.
  */
 static void forward_signal(int sig, siginfo_t *si, void *uc)
 {
@@ -85,84 +92,35 @@ void die_of(int sig)
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
-static void child(struct run_shared *sh, long heap, long files, bool cap,
-		  char **cmd)
+static void futex_wait(int *word, int val)
 {
-	struct restrack_usage u;
-	int ret;
+	syscall(SYS_futex, word, FUTEX_WAIT, val, NULL, NULL, 0);
+}
 
-	ret = restrack_register(getpid());
-	if (ret) {
-		sh->err = -ret;
-		sh->stage = STAGE_REGISTER_FAILED;
+static void release_child(struct run_shared *sh, enum go go)
+{
+	__atomic_store_n(&sh->go, go, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &sh->go, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static void child(struct run_shared *sh, pid_t parent, char **cmd)
+{
+	int go;
+
+	/* Should restrack die before it lets us go, do not run CMD untracked. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
 		_exit(EXIT_RUN_FAIL);
-	}
-	sh->stage = STAGE_REGISTERED;
-	if (cap) {
-		if (restrack_fetch(getpid(), &u) == 0) {
-			sh->heap = u.heap_bytes;
-			sh->files = u.files;
-		}
-		sh->stage = STAGE_CAPPING;
-		ret = restrack_cap(getpid(), heap, files);
-		if (ret) {
-			sh->err = -ret;
-			sh->stage = STAGE_CAP_FAILED;
-			_exit(EXIT_RUN_FAIL);
-		}
-	}
+	while ((go = __atomic_load_n(&sh->go, __ATOMIC_SEQ_CST)) == GO_WAIT)
+		futex_wait(&sh->go, GO_WAIT);
+	if (go != GO_EXEC)
+		_exit(EXIT_RUN_FAIL);
+	prctl(PR_SET_PDEATHSIG, 0);
 	sh->stage = STAGE_EXEC;
 	execvp(cmd[0], cmd);
 	sh->err = errno;
 	sh->stage = STAGE_EXEC_FAILED;
 	_exit(errno == ENOENT ? EXIT_RUN_NOENT : EXIT_RUN_NOEXEC);
-}
-
-/* Read the /dev/kmsg records written since @kfd was opened. */
-static int kmsg_find(int kfd, pid_t pid, struct kill_info *k)
-{
-	char rec[8192];
-	struct kill_info tmp;
-	ssize_t n;
-	int ret = -ENOENT;
-
-	for (;;) {
-		n = read(kfd, rec, sizeof(rec) - 1);
-		if (n < 0 && (errno == EINTR || errno == EPIPE))
-			continue;	/* EPIPE: records overwritten; go on */
-		if (n <= 0)
-			break;
-		rec[n] = '\0';
-		if (kill_line_parse(rec, &tmp) == 0 && tmp.pid == pid) {
-			*k = tmp;
-			ret = 0;
-		}
-	}
-	return ret;
-}
-
-/* The syslog buffer, when /dev/kmsg cannot be opened. */
-static int klog_find(pid_t pid, struct kill_info *k)
-{
-	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
-	char *buf;
-	int n, ret;
-
-	if (size <= 0)
-		size = 1 << 20;
-	buf = malloc((size_t)size + 1);
-	if (!buf)
-		return -ENOMEM;
-	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
-	if (n < 0) {
-		ret = -errno;
-		free(buf);
-		return ret;
-	}
-	buf[n] = '\0';
-	ret = kill_find(buf, pid, k);
-	free(buf);
-	return ret;
 }
 
 static char *basename_of(char *path)
@@ -172,85 +130,128 @@ static char *basename_of(char *path)
 	return s ? s + 1 : path;
 }
 
-static char *quota_list(char *buf, size_t size, long heap, long files)
+/* "64 MiB (67108864 bytes)" */
+static char *bytes_text(unsigned long long n, char *buf, size_t size)
 {
-	char h[32];
+	char a[RESTRACK_SIZE_BUFSZ];
 
-	if (heap >= 0 && files >= 0)
-		snprintf(buf, size, "heap %s, files %ld",
-			 restrack_format_size((unsigned long long)heap * RESTRACK_MIB,
-					      h, sizeof(h)), files);
-	else if (heap >= 0)
-		snprintf(buf, size, "heap %s",
-			 restrack_format_size((unsigned long long)heap * RESTRACK_MIB,
-					      h, sizeof(h)));
-	else if (files >= 0)
-		snprintf(buf, size, "files %ld", files);
-	else
-		snprintf(buf, size, "none set");
+	snprintf(buf, size, "%s (%llu bytes)", restrack_format_size(n, a, sizeof(a)), n);
 	return buf;
 }
 
-static void report_signal(pid_t pid, const char *name, int status, int kfd,
-			  const struct run_shared *sh, long heap, long files)
+/* The kernel's reason, for the text and the JSON report. */
+static void report_reason(pid_t pid, const char *name, const struct restrack_info *ri,
+			  bool before_exec)
 {
-	int sig = WTERMSIG(status);
-	char msg[512], q[64], a[32];
 	struct kill_info k;
-	enum over_quota over;
-	int ret;
-	bool before_exec = sh->stage != STAGE_EXEC;
+	char lim[64], use[64];
+	bool heap = ri->killed == RESTRACK_KILLED_HEAP;
 
+	memset(&k, 0, sizeof(k));
+	k.pid = pid;
+	snprintf(k.comm, sizeof(k.comm), "%s", name);
+	k.kind = heap ? KILL_HEAP : KILL_FILES;
+	k.usage = (unsigned long)ri->kill_usage;
+	/* kill_info keeps the heap quota in MiB: whole, or rounded up. */
+	k.quota = heap ? (long)((ri->kill_limit + RESTRACK_MIB - 1) / RESTRACK_MIB) :
+			 (long)ri->kill_limit;
+	report_kill(&k);
+
+	if (heap) {
+		bytes_text(ri->kill_limit, lim, sizeof(lim));
+		bytes_text(ri->kill_usage, use, sizeof(use));
+	} else {
+		snprintf(lim, sizeof(lim), "%llu", (unsigned long long)ri->kill_limit);
+		snprintf(use, sizeof(use), "%llu open file%s",
+			 (unsigned long long)ri->kill_usage, ri->kill_usage == 1 ? "" : "s");
+	}
+	if (before_exec)
+		note("pid %d (%s) killed before it could start: %s quota %s is below "
+		     "what restrack itself used (usage %s); give a larger --%s",
+		     (int)pid, name, heap ? "heap" : "file", lim, use,
+		     heap ? "heap" : "files");
+	else
+		note("pid %d (%s) killed: %s quota %s exceeded (usage %s)", (int)pid,
+		     name, heap ? "heap" : "file", lim, use);
+}
+
+/* CMD was killed by a signal: say which, and why when the kernel knows. */
+static void report_signal(pid_t pid, const char *name, int sig, bool core,
+			  int get_ret, int get_err, const struct restrack_info *ri,
+			  bool before_exec)
+{
 	if (sig != SIGKILL) {
 		if (sig != SIGINT && sig != SIGPIPE)
 			note("pid %d (%s) was killed by signal %d (SIG%s: %s)%s",
 			     (int)pid, name, sig, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
-			     strsignal(sig), WCOREDUMP(status) ? ", core dumped" : "");
+			     strsignal(sig), core ? ", core dumped" : "");
 		return;
 	}
-	if (kfd >= 0)
-		ret = kmsg_find(kfd, pid, &k);
+	if (get_ret == 0 && (ri->killed == RESTRACK_KILLED_HEAP ||
+			     ri->killed == RESTRACK_KILLED_FILES)) {
+		report_reason(pid, name, ri, before_exec);
+		return;
+	}
+	if (get_ret == 0 || (get_ret < 0 && get_err == ENOENT))
+		note("pid %d (%s) was killed by SIGKILL, not by a quota", (int)pid, name);
+	else if (get_ret == RESTRACK_GET_USAGE_ONLY || get_err == ENOSYS)
+		note("pid %d (%s) was killed by SIGKILL; this kernel cannot say "
+		     "whether by a quota (it lacks restrack_pidfd_get(2))", (int)pid, name);
 	else
-		ret = klog_find(pid, &k);
-	if (ret == 0 && !before_exec) {
-		format_kill(msg, sizeof(msg), &k);
-		report_kill(&k);
-		note("pid %d (%s) was %s", (int)pid, k.comm[0] ? k.comm : name, msg);
-		return;
-	}
-	over = sh->stage == STAGE_CAPPING ?
-		over_quota(heap, files, sh->heap, sh->files, NULL, 0) : OVER_NONE;
-	if (ret == 0 || over) {
-		/* The kernel's figure if it logged one, else the child's own. */
-		bool heap_kill = ret == 0 ? k.kind == KILL_HEAP : over == OVER_HEAP;
-		unsigned long usage = ret == 0 ? k.usage : heap_kill ? sh->heap : sh->files;
+		note("pid %d (%s) was killed by SIGKILL; why is unknown: "
+		     "restrack_pidfd_get: %s", (int)pid, name, strerror(get_err));
+}
 
-		if (ret == 0)
-			report_kill(&k);
-		if (heap_kill)
-			note("the heap quota of %ld MiB is below what the process used "
-			     "before it could start %s (%lu bytes, %s): the kernel killed "
-			     "it at once; give a larger --heap", heap, name, usage,
-			     restrack_format_size(usage, a, sizeof(a)));
-		else
-			note("the file quota of %ld is below the %lu files the process had "
-			     "open before it could start %s: the kernel killed it at once; "
-			     "give a larger --files", files, usage, name);
-		return;
-	}
-	if (heap < 0 && files < 0) {
-		note("pid %d (%s) was killed by SIGKILL", (int)pid, name);
-		return;
-	}
-	quota_list(q, sizeof(q), heap, files);
-	if (ret == -ENOENT)
-		note("pid %d (%s) was killed by SIGKILL; the kernel log has no restrack "
-		     "line for it, so not by a quota (%s) unless the line was "
-		     "rate-limited", (int)pid, name, q);
+/* --deny[=heap|files]: the quotas whose action is deny. */
+static int parse_deny(const char *s, unsigned int *deny)
+{
+	if (!s || !strcmp(s, "all"))
+		*deny |= RUN_DENY_HEAP | RUN_DENY_FILES;
+	else if (!strcmp(s, "heap"))
+		*deny |= RUN_DENY_HEAP;
+	else if (!strcmp(s, "files"))
+		*deny |= RUN_DENY_FILES;
 	else
-		note("pid %d (%s) was killed by SIGKILL (probably a quota: %s; the "
-		     "kernel log, which would say, is unreadable: %s)", (int)pid,
-		     name, q, strerror(-ret));
+		return -EINVAL;
+	return 0;
+}
+
+/* Why the pidfd calls failed, before CMD started; the exit status. */
+static int setup_failed(const char *cmd, pid_t pid, enum restrack_op op, int err,
+			bool inherit, bool deny)
+{
+	char msg[512];
+
+	if (err == ENOSYS && restrack_available()) {
+		if (op == RESTRACK_OP_REGISTER && inherit)
+			error_note(0, err, "cannot run %s: this kernel lacks "
+				   "restrack_pidfd_register(2), which limits the processes "
+				   "%s starts too; give --no-inherit to limit %s alone",
+				   cmd, cmd, cmd);
+		else if (deny)
+			error_note(0, err, "cannot run %s: --deny needs "
+				   "restrack_pidfd_set_quota(2), which this kernel lacks",
+				   cmd);
+		else
+			error_note(0, err, "cannot run %s: this kernel lacks the pidfd "
+				   "calls", cmd);
+		return EXIT_RUN_FAIL;
+	}
+	error_note(pid, err, "cannot run %s: %s", cmd,
+		   restrack_describe_error(op, pid, err, msg, sizeof(msg)));
+	return EXIT_RUN_FAIL;
+}
+
+/* Wait for CMD to end, as waitid() with @flags; EINTR is a forwarded signal. */
+static int wait_cmd(int pidfd, siginfo_t *si, int flags)
+{
+	int ret;
+
+	do {
+		memset(si, 0, sizeof(*si));
+		ret = waitid(RUN_P_PIDFD, (id_t)pidfd, si, flags);
+	} while (ret < 0 && errno == EINTR);
+	return ret;
 }
 
 int cmd_run(int argc, char **argv)
@@ -258,6 +259,8 @@ int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "heap", required_argument, NULL, 'H' },
 		{ "files", required_argument, NULL, 'F' },
+		{ "deny", optional_argument, NULL, 'd' },
+		{ "no-inherit", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -266,26 +269,32 @@ int cmd_run(int argc, char **argv)
 	static const int forwarded[] = {
 		SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2,
 	};
+	struct restrack_quota_args q = {
+		.mask = RESTRACK_QUOTA_HEAP | RESTRACK_QUOTA_FILES,
+		.heap_bytes = RESTRACK_NO_QUOTA,
+		.files = RESTRACK_NO_QUOTA,
+	};
+	const char *heap_str = NULL;
 	struct heap_arg h = { .mib = RESTRACK_UNLIMITED };
-	long heap, files = RESTRACK_UNLIMITED;
-	bool cap = false, quiet = false;
-	struct sigaction sa;
+	long files = RESTRACK_UNLIMITED;
+	bool cap = false, quiet = false, inherit = true;
+	unsigned int deny = 0;
+	struct restrack_info ri;
+	struct sigaction sa, old;
 	sigset_t block, old_mask;
 	struct run_shared *sh;
-	int c, kfd, status = 0;
-	char msg[512], **cmd;
+	int c, pidfd, ret, get_ret, get_err = 0;
+	char msg[512], **cmd, *name;
+	siginfo_t si;
 	size_t i;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:qjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
-			if (heap_arg_parse(optarg, &h, msg, sizeof(msg))) {
-				usage_error("run", "%s", msg);
-				return EXIT_RUN_FAIL;
-			}
+			heap_str = optarg;
 			cap = true;
 			break;
 		case 'F':
@@ -295,6 +304,16 @@ int cmd_run(int argc, char **argv)
 				return EXIT_RUN_FAIL;
 			}
 			cap = true;
+			break;
+		case 'd':
+			if (parse_deny(optarg, &deny)) {
+				usage_error("run", "--deny='%s': give heap, files, or no "
+					    "value for both", optarg);
+				return EXIT_RUN_FAIL;
+			}
+			break;
+		case 'n':
+			inherit = false;
 			break;
 		case 'q':
 			quiet = true;
@@ -316,14 +335,29 @@ int cmd_run(int argc, char **argv)
 		usage_error("run", "give a command to run");
 		return EXIT_RUN_FAIL;
 	}
-	heap = h.mib;
 	cmd = argv + optind;
+	name = basename_of(cmd[0]);
+	if (heap_str && heap_quota_arg(heap_str, !restrack_pidfd_available(), &h, msg,
+				       sizeof(msg)) < 0) {
+		usage_error("run", "%s", msg);
+		return EXIT_RUN_FAIL;
+	}
+	if (deny && !run_deny_fits(deny, h.mib >= 0, files >= 0, msg, sizeof(msg))) {
+		usage_error("run", "%s", msg);
+		return EXIT_RUN_FAIL;
+	}
 	if (!restrack_available()) {
 		error_note(0, ENOSYS, "%s", restrack_strerror(-ENOSYS));
 		return EXIT_RUN_FAIL;
 	}
-	if (!quiet && heap_arg_rounding(&h, msg, sizeof(msg)))
+	if (heap_str && !quiet && msg[0])
 		note("%s", msg);
+	if (h.mib >= 0)
+		q.heap_bytes = h.bytes;
+	if (files >= 0)
+		q.files = (unsigned long long)files;
+	q.heap_action = deny & RUN_DENY_HEAP ? RESTRACK_ACTION_DENY : RESTRACK_ACTION_KILL;
+	q.files_action = deny & RUN_DENY_FILES ? RESTRACK_ACTION_DENY : RESTRACK_ACTION_KILL;
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -331,14 +365,11 @@ int cmd_run(int argc, char **argv)
 		error_note(0, errno, "cannot run %s: %s", cmd[0], strerror(errno));
 		return EXIT_RUN_FAIL;
 	}
-	memset((void *)sh, 0, sizeof(*sh));
-	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (kfd >= 0)
-		lseek(kfd, 0, SEEK_END);
+	memset(sh, 0, sizeof(*sh));
 
 	/*
 	 * We wait for CMD: an ignored SIGCHLD (inherited through exec) would
-	 * have the kernel reap it and waitpid() fail with ECHILD.  CMD gets
+	 * have the kernel reap it and waitid() fail with ECHILD.  CMD gets
 	 * the default disposition too, as it would from a shell.
 	 */
 	memset(&sa, 0, sizeof(sa));
@@ -358,52 +389,83 @@ int cmd_run(int argc, char **argv)
 		return EXIT_RUN_FAIL;
 	}
 	if (pid == 0) {
-		if (kfd >= 0)
-			close(kfd);
 		sigprocmask(SIG_SETMASK, &old_mask, NULL);
-		child(sh, heap, files, cap, cmd);
+		child(sh, self, cmd);
 	}
 	child_pid = pid;
 
-	/* Pass the signals on, but the terminal's, which CMD has already. */
+	/*
+	 * Pass the signals on, but the terminal's, which CMD has already.  A
+	 * signal ignored when we started (a background job's SIGINT) stays
+	 * ignored, for CMD too.
+	 */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = forward_signal;
 	sa.sa_flags = SA_RESTART | SA_SIGINFO;
-	for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaction(forwarded[i], &sa, NULL);
+	for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++) {
+		if (sigaction(forwarded[i], NULL, &old) || old.sa_handler != SIG_IGN)
+			sigaction(forwarded[i], &sa, NULL);
+	}
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			error_note(pid, errno, "waiting for %s (pid %d): %s", cmd[0],
-				   (int)pid, strerror(errno));
-			return EXIT_RUN_FAIL;
-		}
+	/* Our own unreaped child: its pid cannot be reused. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0) {
+		error_note(0, errno, "cannot run %s: pidfd_open: %s", cmd[0],
+			   strerror(errno));
+		ret = EXIT_RUN_FAIL;
+		goto abort;
+	}
+	if (restrack_pidfd_register(pidfd, inherit ? RESTRACK_INHERIT : 0)) {
+		ret = setup_failed(cmd[0], pid, RESTRACK_OP_REGISTER, errno, inherit,
+				   deny);
+		goto abort;
+	}
+	if (cap && restrack_pidfd_set_quota(pidfd, &q, sizeof(q), 0)) {
+		ret = setup_failed(cmd[0], pid, RESTRACK_OP_CAP, errno, inherit, deny);
+		goto abort;
+	}
+	release_child(sh, GO_EXEC);
+
+	/* Wait, leave the zombie, read why it died, then reap it. */
+	if (wait_cmd(pidfd, &si, WEXITED | WNOWAIT) < 0) {
+		error_note(pid, errno, "waiting for %s (pid %d): %s", cmd[0], (int)pid,
+			   strerror(errno));
+		return EXIT_RUN_FAIL;
+	}
+	memset(&ri, 0, sizeof(ri));
+	get_ret = restrack_pidfd_get(pidfd, &ri, sizeof(ri), 0);
+	if (get_ret < 0)
+		get_err = errno;
+	if (wait_cmd(pidfd, &si, WEXITED) < 0) {
+		error_note(pid, errno, "waiting for %s (pid %d): %s", cmd[0], (int)pid,
+			   strerror(errno));
+		return EXIT_RUN_FAIL;
 	}
 	child_pid = 0;
+	close(pidfd);
 
-	switch (sh->stage) {
-	case STAGE_REGISTER_FAILED:
-		error_note(pid, sh->err, "cannot run %s: %s", cmd[0],
-			   restrack_describe_error(RESTRACK_OP_REGISTER, pid, sh->err,
-						   msg, sizeof(msg)));
-		return EXIT_RUN_FAIL;
-	case STAGE_CAP_FAILED:
-		error_note(pid, sh->err, "cannot run %s: %s", cmd[0],
-			   restrack_describe_error(RESTRACK_OP_CAP, pid, sh->err, msg,
-						   sizeof(msg)));
-		return EXIT_RUN_FAIL;
-	case STAGE_EXEC_FAILED:
+	if (sh->stage == STAGE_EXEC_FAILED) {
 		error_note(pid, sh->err, "cannot run %s: %s", cmd[0], strerror(sh->err));
 		return sh->err == ENOENT ? EXIT_RUN_NOENT : EXIT_RUN_NOEXEC;
 	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status)) {
-		report_signal(pid, basename_of(cmd[0]), status, kfd,
-			      (const struct run_shared *)sh, heap, files);
-		die_signal = WTERMSIG(status);	/* main() dies of it */
-		return 128 + WTERMSIG(status);
+	if (si.si_code == CLD_EXITED)
+		return si.si_status;
+	if (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) {
+		report_signal(pid, name, si.si_status, si.si_code == CLD_DUMPED, get_ret,
+			      get_err, &ri, sh->stage != STAGE_EXEC);
+		die_signal = si.si_status;	/* main() dies of it */
+		return 128 + si.si_status;
 	}
 	return EXIT_RUN_FAIL;
+
+abort:
+	/* CMD never ran: let the child go without it, and reap it. */
+	release_child(sh, GO_ABORT);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	child_pid = 0;
+	if (pidfd >= 0)
+		close(pidfd);
+	return ret;
 }

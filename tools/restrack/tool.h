@@ -164,4 +164,11 @@ void report_kill(const struct kill_info *k);
 int usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* util.c, end: the quota options of run and cap */
+#define RUN_DENY_HEAP	0x1U	/* run --deny=heap */
+#define RUN_DENY_FILES	0x2U	/* run --deny=files */
+int heap_quota_arg(const char *s, bool whole_mib, struct heap_arg *h, char *msg,
+		   size_t size);
+bool run_deny_fits(unsigned int deny, bool heap, bool files, char *why, size_t size);
+
 #endif /* RESTRACK_TOOL_H */

@@ -974,3 +974,49 @@ int kill_find(const char *log, pid_t pid, struct kill_info *k)
 	}
 	return ret;
 }
+
+/* ---------------------------------------------------------------------
+ * run and cap: the quota options (issue 12, run's side).
+ */
+
+/*
+ * --heap for cap and run, in one place: 0 with the quota in @h and in
+ * @msg the note to print ("" when none), or -EINVAL / -ERANGE with the
+ * reason in @msg.  @whole_mib: the quota goes to resource_cap(2), which
+ * counts whole MiB (a kernel without the pidfd calls), and the note says
+ * that it was rounded up; the pidfd calls take bytes.
+ */
+int heap_quota_arg(const char *s, bool whole_mib, struct heap_arg *h, char *msg,
+		   size_t size)
+{
+	int ret = heap_arg_parse(s, h, msg, size);
+
+	if (ret)
+		return ret;
+	if (!whole_mib || !heap_arg_rounding(h, msg, size))
+		msg[0] = '\0';
+	return 0;
+}
+
+/*
+ * run --deny: each quota it names is given (--heap, --files); with
+ * neither given, it has nothing to act on.  false with the reason in @why.
+ */
+bool run_deny_fits(unsigned int deny, bool heap, bool files, char *why, size_t size)
+{
+	if ((deny & RUN_DENY_HEAP) && (deny & RUN_DENY_FILES)) {
+		if (heap || files)
+			return true;
+		snprintf(why, size, "--deny needs --heap, --files or both");
+		return false;
+	}
+	if ((deny & RUN_DENY_HEAP) && !heap) {
+		snprintf(why, size, "--deny=heap needs --heap");
+		return false;
+	}
+	if ((deny & RUN_DENY_FILES) && !files) {
+		snprintf(why, size, "--deny=files needs --files");
+		return false;
+	}
+	return true;
+}
