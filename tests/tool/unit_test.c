@@ -878,6 +878,16 @@ static void status_human(void)
 	CHECK(strstr(out, "    312 ?        S    132 KiB          ?      3          ?  sleeper\n"),
 	      "%s", out);
 	free(out);
+	/* A command name cannot start a row of its own, nor send escapes. */
+	strcpy(v[0].comm, "\n1 0 0 1 1 S \033[2J");
+	v[0].quotas_known = true;
+	CAPTURE(out, print_status(f, v, 1));
+	CHECK(strstr(out, " sleeper") == NULL && strstr(out, "  ?1 0 0 1 1 S ?[2J\n") &&
+	      !strchr(out, '\033'), "%s", out);
+	free(out);
+	CAPTURE(out, print_show(f, v));
+	CHECK(strstr(out, "command:     ?1 0 0 1 1 S ?[2J\n"), "%s", out);
+	free(out);
 	CAPTURE(out, print_status(f, v, 0));
 	CHECK_STR(out, "no tracked processes\n");
 	free(out);

@@ -269,6 +269,23 @@ void report_free(struct report *r)
 /* ---------------------------------------------------------------------
  * For people.
  */
+
+/*
+ * A command name to print on a terminal: control characters (a newline
+ * that would start a row of its own, an escape sequence) become '?', as
+ * ps(1) shows them; "?" for none.
+ */
+const char *comm_text(const char *comm, char *buf, size_t size)
+{
+	size_t i;
+
+	snprintf(buf, size, "%s", comm[0] ? comm : "?");
+	for (i = 0; buf[i]; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
+	return buf;
+}
+
 char *format_heap_quota(long long bytes, bool known, char *buf, size_t size)
 {
 	if (!known)
@@ -307,12 +324,12 @@ char *format_percent(unsigned long usage, unsigned long long limit,
 
 void print_show(FILE *f, const struct rt_proc *p)
 {
-	char a[32], b[32], user[40];
+	char a[32], b[32], user[40], c[COMM_SIZE];
 	bool hl = p->quotas_known && p->heap_quota >= 0;
 	bool fl = p->quotas_known && p->file_quota >= 0;
 
 	fprintf(f, "pid:         %d\n", (int)p->pid);
-	fprintf(f, "command:     %s\n", p->comm[0] ? p->comm : "?");
+	fprintf(f, "command:     %s\n", comm_text(p->comm, c, sizeof(c)));
 	if (p->uid >= 0)
 		fprintf(f, "user:        %s\n", user_name(p->uid, user, sizeof(user)));
 	if (p->state)
@@ -351,7 +368,7 @@ void print_show(FILE *f, const struct rt_proc *p)
 
 void print_status(FILE *f, const struct rt_proc *list, size_t n)
 {
-	char heap[32], hq[32], fq[32], user[40];
+	char heap[32], hq[32], fq[32], user[40], c[COMM_SIZE];
 	size_t i;
 
 	if (!n) {
@@ -370,7 +387,7 @@ void print_status(FILE *f, const struct rt_proc *list, size_t n)
 			format_heap_quota(p->heap_quota, p->quotas_known, hq, sizeof(hq)),
 			p->files,
 			format_file_quota(p->file_quota, p->quotas_known, fq, sizeof(fq)),
-			p->comm[0] ? p->comm : "?");
+			comm_text(p->comm, c, sizeof(c)));
 	}
 }
 

@@ -138,6 +138,7 @@ char *format_heap_quota(long long bytes, bool known, char *buf, size_t size);
 char *format_file_quota(long quota, bool known, char *buf, size_t size);
 char *format_percent(unsigned long usage, unsigned long long limit,
 		     bool limited, char *buf, size_t size);
+const char *comm_text(const char *comm, char *buf, size_t size);
 void print_show(FILE *f, const struct rt_proc *p);
 void print_status(FILE *f, const struct rt_proc *list, size_t n);
 void format_kill(char *buf, size_t size, const struct kill_info *k);

@@ -337,7 +337,7 @@ static void draw(struct screen *s, const char *err_text)
 	unsigned long long heap_total = 0, files_total = 0;
 	struct rt_proc *list = NULL;
 	struct row *rows = NULL;
-	char a[32], b[32], c[32], d[32], e[32], tbuf[16];
+	char a[32], b[32], c[32], d[32], e[32], tbuf[16], cm[COMM_SIZE];
 	size_t n = 0, i;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -404,7 +404,7 @@ static void draw(struct screen *s, const char *err_text)
 			 pct_text(rows[i].heap_pct, c, sizeof(c)), p->files,
 			 format_file_quota(p->file_quota, p->quotas_known, d, sizeof(d)),
 			 pct_text(rows[i].files_pct, e, sizeof(e)),
-			 p->comm[0] ? p->comm : "?");
+			 comm_text(p->comm, cm, sizeof(cm)));
 	}
 	if (!ret && !n)
 		put_line(s, LINE_PLAIN, "%s", "(no tracked processes)");
