@@ -53,6 +53,21 @@ static inline bool have_status(void)
 	return access(STATUS_PATH, R_OK) == 0;
 }
 
+/* restrack_pidfd_get(2) on @pid, raw: 0 or -1 and errno. */
+static inline int rt_get(pid_t pid, struct restrack_info *info)
+{
+	int fd = (int)syscall(__NR_pidfd_open, pid, 0), ret, err;
+
+	if (fd < 0)
+		return -1;
+	memset(info, 0, sizeof(*info));
+	ret = (int)rt_pidfd_get(fd, info, sizeof(*info), 0);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
 #define REQUIRE_RESTRACK() do { \
 	if (!restrack_present()) \
 		SKIP(return, "no restrack system calls (ENOSYS)"); \

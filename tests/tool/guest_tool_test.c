@@ -16,10 +16,16 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
 #include <pty.h>
+#include <sched.h>
+#include <stddef.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <termios.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "kselftest_harness.h"
 #include "guest_tool_helpers.h"
@@ -59,6 +65,21 @@ TEST(usage_errors_exit_2)
 	EXPECT_EQ(2, TOOL_RUN(&r, "show", "12x")) TH_LOG_RESULT(&r);
 	EXPECT_NE(NULL, strstr(r.err, "'12x' is not a PID")) TH_LOG_RESULT(&r);
 	EXPECT_EQ(2, TOOL_RUN(&r, "register", "0")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "register: '0' is not a PID (a number from 1)"))
+		TH_LOG_RESULT(&r);
+	EXPECT_EQ(2, TOOL_RUN(&r, "register", "abc")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "register: 'abc' is not a PID")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(2, TOOL_RUN(&r, "register", "99999999999")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "register: '99999999999' is not a PID")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(2, TOOL_RUN(&r, "deregister", "-1")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "deregister: '-1' is not a PID")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(NULL, strstr(r.err, "unknown option")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(2, TOOL_RUN(&r, "status", "1", "-1")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "status: '-1' is not a PID")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(2, TOOL_RUN(&r, "show", "--", "-1")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "show: '-1' is not a PID")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(2, TOOL_RUN(&r, "cap", "abc", "--files", "5")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "cap: 'abc' is not a PID")) TH_LOG_RESULT(&r);
 	EXPECT_EQ(2, TOOL_RUN(&r, "cap", "1")) TH_LOG_RESULT(&r);
 	EXPECT_NE(NULL, strstr(r.err, "give --heap SIZE, --files N or both")) TH_LOG_RESULT(&r);
 	EXPECT_EQ(2, TOOL_RUN(&r, "cap", "1", "--heap", "5Q")) TH_LOG_RESULT(&r);
@@ -100,15 +121,17 @@ TEST(register_show_deregister)
 	EXPECT_EQ((long long)st.openfile_count, v);
 	EXPECT_NE(NULL, strstr(obj, "\"comm\":\"rt-show\"")) TH_LOG("%s", obj);
 	EXPECT_NE(NULL, strstr(obj, "\"state\":\"S\"")) TH_LOG("%s", obj);
-	if (have_status()) {
-		ASSERT_TRUE(json_num(obj, "heap_quota_mib", &v)) TH_LOG("%s", obj);
-		EXPECT_EQ(-1, v);
-		ASSERT_TRUE(json_num(obj, "file_quota", &v)) TH_LOG("%s", obj);
-		EXPECT_EQ(-1, v);
-	} else {
-		EXPECT_TRUE(json_is_null(obj, "heap_quota_mib")) TH_LOG("%s", obj);
-		EXPECT_TRUE(json_is_null(obj, "file_quota")) TH_LOG("%s", obj);
-	}
+	/* Quotas, actions and peaks from the kernel, with or without the module. */
+	ASSERT_TRUE(json_num(obj, "heap_quota_mib", &v)) TH_LOG("%s", obj);
+	EXPECT_EQ(-1, v);
+	ASSERT_TRUE(json_num(obj, "file_quota", &v)) TH_LOG("%s", obj);
+	EXPECT_EQ(-1, v);
+	EXPECT_NE(NULL, strstr(obj, "\"inherit\":false,\"heap_action\":\"kill\","
+			       "\"files_action\":\"kill\",\"heap_peak\":")) TH_LOG("%s", obj);
+	ASSERT_TRUE(json_num(obj, "heap_peak", &v)) TH_LOG("%s", obj);
+	EXPECT_LE((long long)st.heapsize, v);
+	ASSERT_TRUE(json_num(obj, "files_peak", &v)) TH_LOG("%s", obj);
+	EXPECT_LE((long long)st.openfile_count, v);
 	/* The global --json and the fetch alias give the same. */
 	EXPECT_EQ(0, TOOL_RUN(&r, "--json", "fetch", want)) TH_LOG_RESULT(&r);
 	EXPECT_NE(NULL, strstr(r.out, obj)) TH_LOG_RESULT(&r);
@@ -122,6 +145,10 @@ TEST(register_show_deregister)
 		TH_LOG_RESULT(&r);
 	EXPECT_NE(NULL, strstr(r.out, fmt(obj, sizeof(obj), "files:       %lu\n",
 					  st.openfile_count))) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "heap quota:  unlimited\n")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "over quota:  heap: kill, files: kill\n"))
+		TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "children:    not tracked\n")) TH_LOG_RESULT(&r);
 
 	/* Registered twice: EEXIST, exit 1, naming the pid. */
 	EXPECT_EQ(1, TOOL_RUN(&r, "register", want)) TH_LOG_RESULT(&r);
@@ -192,46 +219,71 @@ TEST(cap_and_reset)
 		TH_LOG_RESULT(&r);
 	EXPECT_STREQ("", r.err);
 	/* A quota may be lowered without privilege, so 64 MiB/100 was set: */
-	if (have_status()) {
-		EXPECT_EQ(0, TOOL_RUN(&r, "show", "--json", pid)) TH_LOG_RESULT(&r);
-		ASSERT_TRUE(json_object_of(r.out, s.pid, obj, sizeof(obj))) TH_LOG_RESULT(&r);
-		EXPECT_TRUE(json_num(obj, "heap_quota_mib", &v) && v == 64) TH_LOG("%s", obj);
-		EXPECT_TRUE(json_num(obj, "heap_quota_bytes", &v) && v == 64LL << 20)
-			TH_LOG("%s", obj);
-		EXPECT_TRUE(json_num(obj, "file_quota", &v) && v == 100) TH_LOG("%s", obj);
-		EXPECT_EQ(0, TOOL_RUN(&r, "show", pid)) TH_LOG_RESULT(&r);
-		EXPECT_NE(NULL, strstr(r.out, "heap quota:  64 MiB (")) TH_LOG_RESULT(&r);
-		EXPECT_NE(NULL, strstr(r.out, "file quota:  100 (")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(0, TOOL_RUN(&r, "show", "--json", pid)) TH_LOG_RESULT(&r);
+	ASSERT_TRUE(json_object_of(r.out, s.pid, obj, sizeof(obj))) TH_LOG_RESULT(&r);
+	EXPECT_TRUE(json_num(obj, "heap_quota_mib", &v) && v == 64) TH_LOG("%s", obj);
+	EXPECT_TRUE(json_num(obj, "heap_quota_bytes", &v) && v == 64LL << 20)
+		TH_LOG("%s", obj);
+	EXPECT_TRUE(json_num(obj, "file_quota", &v) && v == 100) TH_LOG("%s", obj);
+	EXPECT_EQ(0, TOOL_RUN(&r, "show", pid)) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "heap quota:  64 MiB (")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "file quota:  100 (")) TH_LOG_RESULT(&r);
 
-		/* One quota alone keeps the other; 40000000 bytes round up to 39 MiB. */
-		EXPECT_EQ(0, TOOL_RUN(&r, "cap", pid, "--heap", "40000000")) TH_LOG_RESULT(&r);
-		EXPECT_NE(NULL, strstr(r.err, "heap quota 38.1 MiB (40000000 bytes) rounded up "
-				       "to 39 MiB: the kernel counts whole MiB\n")) TH_LOG_RESULT(&r);
+	/* One quota alone keeps the other; 40000000 bytes round up to 39 MiB. */
+	EXPECT_EQ(0, TOOL_RUN(&r, "cap", pid, "--heap", "40000000")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "heap quota 38.1 MiB (40000000 bytes) rounded up "
+			       "to 39 MiB: the kernel counts whole MiB\n")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(0, TOOL_RUN(&r, "--json", "show", pid)) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "\"heap_quota_mib\":39,")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "\"file_quota\":100,")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(0, TOOL_RUN(&r, "cap", pid, "--files", "50")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(0, TOOL_RUN(&r, "--json", "show", pid)) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "\"heap_quota_mib\":39,")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "\"file_quota\":50,")) TH_LOG_RESULT(&r);
+
+	/*
+	 * A quota of bytes with the deny action, set with the pidfd call: cap
+	 * shows it as it is, and changes only the quota it is given, whose
+	 * action stays.  The process is over the new file quota, but with the
+	 * deny action it lives: no --force needed.
+	 */
+	{
+		struct restrack_quota_args qa = {
+			.mask = RESTRACK_QUOTA_HEAP | RESTRACK_QUOTA_FILES,
+			.heap_bytes = 64 * MiB + 4096, .files = 100,
+			.heap_action = RESTRACK_ACTION_DENY,
+			.files_action = RESTRACK_ACTION_DENY,
+		};
+		struct restrack_info info;
+		int fd = (int)syscall(__NR_pidfd_open, s.pid, 0);
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, rt_pidfd_set_quota(fd, &qa, sizeof(qa), 0)) TH_LOG("%s", strerror(errno));
+		close(fd);
 		EXPECT_EQ(0, TOOL_RUN(&r, "--json", "show", pid)) TH_LOG_RESULT(&r);
-		EXPECT_NE(NULL, strstr(r.out, "\"heap_quota_mib\":39,")) TH_LOG_RESULT(&r);
-		EXPECT_NE(NULL, strstr(r.out, "\"file_quota\":100}")) TH_LOG_RESULT(&r);
-		EXPECT_EQ(0, TOOL_RUN(&r, "cap", pid, "--files", "50")) TH_LOG_RESULT(&r);
-		EXPECT_EQ(0, TOOL_RUN(&r, "--json", "show", pid)) TH_LOG_RESULT(&r);
-		EXPECT_NE(NULL, strstr(r.out, "\"heap_quota_mib\":39,")) TH_LOG_RESULT(&r);
-		EXPECT_NE(NULL, strstr(r.out, "\"file_quota\":50}")) TH_LOG_RESULT(&r);
-	} else {
-		/* Without the module the other quota is unknown: give both. */
-		EXPECT_EQ(2, TOOL_RUN(&r, "cap", pid, "--heap", "32M")) TH_LOG_RESULT(&r);
-		EXPECT_NE(NULL, strstr(r.err, "give --files too")) TH_LOG_RESULT(&r);
-		EXPECT_EQ(0, TOOL_RUN(&r, "cap", pid, "--heap", "40000000", "--files", "50"))
+		EXPECT_NE(NULL, strstr(r.out, fmt(obj, sizeof(obj), "\"heap_quota_mib\":65,"
+						  "\"heap_quota_bytes\":%lu,", 64 * MiB + 4096)))
 			TH_LOG_RESULT(&r);
-		EXPECT_NE(NULL, strstr(r.err, "heap quota 38.1 MiB (40000000 bytes) rounded up "
-				       "to 39 MiB: the kernel counts whole MiB\n")) TH_LOG_RESULT(&r);
+		EXPECT_NE(NULL, strstr(r.out, "\"heap_action\":\"deny\",\"files_action\":\"deny\""))
+			TH_LOG_RESULT(&r);
+		EXPECT_EQ(0, TOOL_RUN(&r, "cap", pid, "--files", "1")) TH_LOG_RESULT(&r);
+		EXPECT_NE(NULL, strstr(r.err, "open files, over the file quota of 1: with the "
+				       "deny action, its growth fails until it is under\n"))
+			TH_LOG_RESULT(&r);
+		ASSERT_EQ(0, rt_get(s.pid, &info));
+		EXPECT_EQ(64 * MiB + 4096, info.heap_quota);
+		EXPECT_EQ(1ULL, info.files_quota);
+		EXPECT_EQ((__u32)RESTRACK_ACTION_DENY, info.heap_action);
+		EXPECT_EQ((__u32)RESTRACK_ACTION_DENY, info.files_action);
+		EXPECT_EQ('S', proc_state(s.pid));
 	}
 	/* Root may raise and reset. */
 	EXPECT_EQ(0, TOOL_RUN(&r, "cap", pid, "--heap", "unlimited", "--files", "1000"))
 		TH_LOG_RESULT(&r);
 	EXPECT_EQ(0, TOOL_RUN(&r, "reset", pid)) TH_LOG_RESULT(&r);
-	if (have_status()) {
-		EXPECT_EQ(0, TOOL_RUN(&r, "--json", "show", pid)) TH_LOG_RESULT(&r);
-		EXPECT_NE(NULL, strstr(r.out, "\"heap_quota_mib\":-1,")) TH_LOG_RESULT(&r);
-		EXPECT_NE(NULL, strstr(r.out, "\"file_quota\":-1}")) TH_LOG_RESULT(&r);
-	}
+	EXPECT_EQ(0, TOOL_RUN(&r, "--json", "show", pid)) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "\"heap_quota_mib\":-1,")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "\"file_quota\":-1,")) TH_LOG_RESULT(&r);
 	EXPECT_EQ(0, sleeper_stop(&s));
 }
 
@@ -459,17 +511,10 @@ TEST(status_agrees_with_fetch)
 	ASSERT_EQ(0, rt_cap(s[1].pid, 48, 20));
 
 	EXPECT_EQ(0, TOOL_RUN(&r, "status", "--json")) TH_LOG_RESULT(&r);
-	if (have_status()) {
-		EXPECT_TRUE(starts_with(r.out, "{\"command\":\"status\",\"source\":"
-					"\"tracker_status\",\"quotas_known\":true,"
-					"\"processes\":[")) TH_LOG_RESULT(&r);
-	} else {
-		EXPECT_TRUE(starts_with(r.out, "{\"command\":\"status\",\"source\":\"fetch\","
-					"\"quotas_known\":false,\"processes\":[")) TH_LOG_RESULT(&r);
-		/* --json: the note is in the report, not on standard error. */
-		EXPECT_NE(NULL, strstr(r.out, "the tracker module is not loaded"))
-			TH_LOG_RESULT(&r);
-	}
+	/* From the kernel, with or without the tracker module. */
+	EXPECT_TRUE(starts_with(r.out, "{\"command\":\"status\",\"source\":\"kernel\","
+				"\"quotas_known\":true,\"processes\":[")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "\"notes\":[],")) TH_LOG_RESULT(&r);
 	EXPECT_STREQ("", r.err);
 	EXPECT_NE(NULL, strstr(r.out, "\"errors\":[],\"exit\":0}\n")) TH_LOG_RESULT(&r);
 	for (i = 0; i < 2; i++) {
@@ -482,14 +527,10 @@ TEST(status_agrees_with_fetch)
 			TH_LOG("%s vs fetch %lu", obj, st.openfile_count);
 		EXPECT_NE(NULL, strstr(obj, i ? "\"comm\":\"rt-status-b\"" : "\"comm\":\"rt-status-a\""))
 			TH_LOG("%s", obj);
-		if (have_status()) {
-			EXPECT_TRUE(json_num(obj, "heap_quota_mib", &v) && v == (i ? 48 : -1))
-				TH_LOG("%s", obj);
-			EXPECT_TRUE(json_num(obj, "file_quota", &v) && v == (i ? 20 : -1))
-				TH_LOG("%s", obj);
-		} else {
-			EXPECT_TRUE(json_is_null(obj, "heap_quota_mib")) TH_LOG("%s", obj);
-		}
+		EXPECT_TRUE(json_num(obj, "heap_quota_mib", &v) && v == (i ? 48 : -1))
+			TH_LOG("%s", obj);
+		EXPECT_TRUE(json_num(obj, "file_quota", &v) && v == (i ? 20 : -1))
+			TH_LOG("%s", obj);
 	}
 
 	/* The table: one line per process, with the same heap and files. */
@@ -503,7 +544,7 @@ TEST(status_agrees_with_fetch)
 		EXPECT_NE(NULL, strstr(line, i ? "rt-status-b" : "rt-status-a")) TH_LOG("%s", line);
 		EXPECT_NE(NULL, strstr(line, fmt(obj, sizeof(obj), " %6lu ", st.openfile_count)))
 			TH_LOG("%s", line);
-		if (have_status() && i)
+		if (i)
 			EXPECT_NE(NULL, strstr(line, "     48 MiB ")) TH_LOG("%s", line);
 	}
 	for (i = 0; i < 2; i++)
@@ -511,6 +552,202 @@ TEST(status_agrees_with_fetch)
 	/* Gone: not listed. */
 	EXPECT_EQ(0, TOOL_RUN(&r, "--json", "status")) TH_LOG_RESULT(&r);
 	EXPECT_FALSE(json_object_of(r.out, s[0].pid, obj, sizeof(obj))) TH_LOG_RESULT(&r);
+}
+
+/*
+ * /proc/tracker_status only says which pids to ask the kernel about.  A
+ * command name with a newline is a row of its own on a tracker module
+ * that does not escape it; here a file bind-mounted over the status file
+ * (in a mount namespace of the tool's own) has such rows: wrong quotas and
+ * name for a tracked process, rows for init, a reaped pid and an untracked
+ * process.  The tool must show the kernel's figures and nothing else.
+ */
+#define FORGED_PATH "/forged_tracker_status"
+
+static void forged_status_hook(void)
+{
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount(FORGED_PATH, STATUS_PATH, NULL, MS_BIND, NULL))
+		_exit(97);
+}
+
+TEST(forged_status_rows_do_not_fool_the_tool)
+{
+	static struct result r;
+	struct per_proc_resource st;
+	struct restrack_info info;
+	struct sleeper a, name, untracked;
+	char pa[32], obj[1024], line[512], want[128], rows[1024];
+	long long v;
+	pid_t dead;
+	FILE *f;
+
+	REQUIRE_RESTRACK();
+	ASSERT_EQ(0, sleeper_start(&a, "rt-forged-a", -1));
+	ASSERT_EQ(0, rt_register(a.pid));
+	ASSERT_EQ(0, rt_cap(a.pid, 48, 20));
+	fmt(pa, sizeof(pa), "%d", a.pid);
+
+	/* A name that is a row for init: no row of its own in the tool's output. */
+	ASSERT_EQ(0, sleeper_start(&name, "\n1 0 0 1 1 S x", -1));
+	ASSERT_EQ(0, rt_register(name.pid));
+	EXPECT_EQ(0, TOOL_RUN(&r, "--json", "status")) TH_LOG_RESULT(&r);
+	EXPECT_FALSE(json_object_of(r.out, 1, obj, sizeof(obj))) TH_LOG_RESULT(&r);
+	EXPECT_TRUE(json_object_of(r.out, name.pid, obj, sizeof(obj))) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(obj, "\"comm\":\"\\n1 0 0 1 1 S x\"")) TH_LOG("%s", obj);
+	EXPECT_EQ(0, TOOL_RUN(&r, "status")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(NULL, strstr(r.out, "\n1 0 0 1 1 S x")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "  ?1 0 0 1 1 S x\n")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(0, TOOL_RUN(&r, "top", "-b", "-n", "1")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(NULL, strstr(r.out, "\n1 0 0 1 1 S x")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(0, sleeper_stop(&name));
+
+	if (!have_status()) {
+		EXPECT_EQ(0, sleeper_stop(&a));
+		SKIP(return, "no %s to mount a forged one over (vm-run.sh -m)", STATUS_PATH);
+	}
+	ASSERT_EQ(0, sleeper_start(&untracked, "rt-untracked", -1));
+	dead = reaped_pid();
+	fmt(rows, sizeof(rows), "PID HEAP_BYTES FILES HEAP_QUOTA_MB FILE_QUOTA STATE COMM\n"
+	    "%d 1 1 1 1 S forged-a\n1 0 0 1 1 S init\n%d 0 0 1 1 S gone\n"
+	    "%d 0 0 1 1 S untracked\n%d 2 2 2 2 R twice\n", a.pid, (int)dead,
+	    untracked.pid, a.pid);
+	f = fopen(FORGED_PATH, "w");
+	ASSERT_NE(NULL, f);
+	fputs(rows, f);
+	fclose(f);
+
+	run_as_hook = forged_status_hook;
+	/* The hook works: the tool reads the forged file. */
+	EXPECT_EQ(0, run_as(&r, -1, (char *const[]){ "/bin/restrack", "status", "--json",
+						     NULL })) TH_LOG_RESULT(&r);
+	ASSERT_EQ(0, rt_fetch(&st, a.pid));
+	ASSERT_TRUE(json_object_of(r.out, a.pid, obj, sizeof(obj))) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(obj, "\"comm\":\"rt-forged-a\"")) TH_LOG("%s", obj);
+	EXPECT_TRUE(json_num(obj, "heap_quota_mib", &v) && v == 48) TH_LOG("%s", obj);
+	EXPECT_TRUE(json_num(obj, "file_quota", &v) && v == 20) TH_LOG("%s", obj);
+	EXPECT_TRUE(json_num(obj, "heap_bytes", &v) && v == (long long)st.heapsize)
+		TH_LOG("%s", obj);
+	EXPECT_TRUE(json_num(obj, "files", &v) && v == (long long)st.openfile_count)
+		TH_LOG("%s", obj);
+	/* Once, though it has two rows. */
+	EXPECT_EQ(NULL, strstr(strstr(r.out, fmt(want, sizeof(want), "{\"pid\":%d,", a.pid)) + 1,
+			       want)) TH_LOG_RESULT(&r);
+	EXPECT_FALSE(json_object_of(r.out, 1, obj, sizeof(obj))) TH_LOG_RESULT(&r);
+	EXPECT_FALSE(json_object_of(r.out, dead, obj, sizeof(obj))) TH_LOG_RESULT(&r);
+	EXPECT_FALSE(json_object_of(r.out, untracked.pid, obj, sizeof(obj))) TH_LOG_RESULT(&r);
+	EXPECT_EQ(NULL, strstr(r.out, "forged-a\"")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "\"errors\":[],\"exit\":0}")) TH_LOG_RESULT(&r);
+
+	EXPECT_EQ(0, TOOL_RUN(&r, "show", pa)) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "heap quota:  48 MiB (")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "file quota:  20 (")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(0, TOOL_RUN(&r, "top", "-b", "-n", "1", "-s", "pid")) TH_LOG_RESULT(&r);
+	ASSERT_TRUE(line_with(r.out, fmt(want, sizeof(want), "%7d ", a.pid), line,
+			      sizeof(line))) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(line, "     48 MiB ")) TH_LOG("%s", line);
+	EXPECT_NE(NULL, strstr(line, "rt-forged-a")) TH_LOG("%s", line);
+	EXPECT_EQ(NULL, strstr(r.out, "untracked")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(NULL, strstr(r.out, "      1 ")) TH_LOG_RESULT(&r);
+	/* cap keeps the heap quota the kernel has, not the row's 1 MiB. */
+	EXPECT_EQ(0, TOOL_RUN(&r, "cap", pa, "--files", "30")) TH_LOG_RESULT(&r);
+	run_as_hook = NULL;
+	ASSERT_EQ(0, rt_get(a.pid, &info));
+	EXPECT_EQ(48 * MiB, info.heap_quota);
+	EXPECT_EQ(30ULL, info.files_quota);
+	unlink(FORGED_PATH);
+	EXPECT_EQ(0, sleeper_stop(&untracked));
+	EXPECT_EQ(0, sleeper_stop(&a));
+}
+
+/*
+ * A kernel without the pidfd calls (a seccomp filter makes 553-555
+ * ENOSYS): the tool falls back to fetch(2) and /proc/tracker_status, and
+ * says so in one line.
+ */
+static void no_pidfd_calls_hook(void)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, __NR_restrack_pidfd_register, 0, 2),
+		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, __NR_restrack_pidfd_get, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		_exit(96);
+}
+
+TEST(without_pidfd_calls_the_tool_falls_back)
+{
+	static struct result r;
+	struct per_proc_resource st;
+	struct sleeper a;
+	char pa[32], obj[1024];
+	long long v;
+
+	REQUIRE_RESTRACK();
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL)
+		SKIP(return, "no seccomp (CONFIG_SECCOMP_FILTER) to hide the pidfd calls");
+	ASSERT_EQ(0, sleeper_start(&a, "rt-nopidfd", -1));
+	ASSERT_EQ(0, rt_register(a.pid));
+	ASSERT_EQ(0, rt_cap(a.pid, 48, 20));
+	ASSERT_EQ(0, rt_fetch(&st, a.pid));
+	fmt(pa, sizeof(pa), "%d", a.pid);
+
+	run_as_hook = no_pidfd_calls_hook;
+	EXPECT_EQ(0, TOOL_RUN(&r, "--json", "status")) TH_LOG_RESULT(&r);
+	ASSERT_TRUE(json_object_of(r.out, a.pid, obj, sizeof(obj))) TH_LOG_RESULT(&r);
+	EXPECT_TRUE(json_num(obj, "heap_bytes", &v) && v == (long long)st.heapsize)
+		TH_LOG("%s", obj);
+	EXPECT_TRUE(json_is_null(obj, "heap_peak")) TH_LOG("%s", obj);
+	if (have_status()) {
+		EXPECT_TRUE(starts_with(r.out, "{\"command\":\"status\",\"source\":"
+					"\"tracker_status\",\"quotas_known\":true,"))
+			TH_LOG_RESULT(&r);
+		EXPECT_TRUE(json_num(obj, "heap_quota_mib", &v) && v == 48) TH_LOG("%s", obj);
+		EXPECT_NE(NULL, strstr(r.out, "\"notes\":[\"this kernel has no "
+				       "restrack_pidfd_get(2): quotas read from "
+				       "/proc/tracker_status\"]")) TH_LOG_RESULT(&r);
+	} else {
+		EXPECT_TRUE(starts_with(r.out, "{\"command\":\"status\",\"source\":\"fetch\","
+					"\"quotas_known\":false,")) TH_LOG_RESULT(&r);
+		EXPECT_TRUE(json_is_null(obj, "heap_quota_mib")) TH_LOG("%s", obj);
+		EXPECT_NE(NULL, strstr(r.out, "the tracker module is not loaded"))
+			TH_LOG_RESULT(&r);
+	}
+	/* One line on standard error, the rest as usual. */
+	EXPECT_EQ(0, TOOL_RUN(&r, "show", pa)) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "command:     rt-nopidfd\n")) TH_LOG_RESULT(&r);
+	EXPECT_TRUE(starts_with(r.err, "restrack: this kernel has no restrack_pidfd_get(2)"))
+		TH_LOG_RESULT(&r);
+	EXPECT_EQ(NULL, strchr(r.err, '\n') ? strchr(r.err, '\n') + 1 != r.err + strlen(r.err) ?
+		  r.err : NULL : r.err) TH_LOG_RESULT(&r);
+	EXPECT_EQ(0, TOOL_RUN(&r, "top", "-b", "-n", "1")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, " - no pidfd calls")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "rt-nopidfd")) TH_LOG_RESULT(&r);
+	/* cap: resource_cap(2), both quotas (the other from the module's row). */
+	EXPECT_EQ(0, TOOL_RUN(&r, "cap", pa, "--heap", "40M", "--files", "15"))
+		TH_LOG_RESULT(&r);
+	if (have_status()) {
+		EXPECT_EQ(0, TOOL_RUN(&r, "cap", pa, "--files", "10")) TH_LOG_RESULT(&r);
+	} else {
+		EXPECT_EQ(2, TOOL_RUN(&r, "cap", pa, "--files", "10")) TH_LOG_RESULT(&r);
+		EXPECT_NE(NULL, strstr(r.err, "give --heap too")) TH_LOG_RESULT(&r);
+	}
+	run_as_hook = NULL;
+	{
+		struct restrack_info info;
+
+		ASSERT_EQ(0, rt_get(a.pid, &info));
+		EXPECT_EQ(40 * MiB, info.heap_quota);
+		EXPECT_EQ(have_status() ? 10ULL : 15ULL, info.files_quota);
+	}
+	EXPECT_EQ(0, sleeper_stop(&a));
 }
 
 /* ---------------------------------------------------------------------
@@ -846,10 +1083,8 @@ TEST(top_renders_under_a_pty)
 	EXPECT_NE(NULL, strstr(line, "rt-topview")) TH_LOG("%s", line);
 	EXPECT_NE(NULL, strstr(line, fmt(want, sizeof(want), " %6lu ", st.openfile_count)))
 		TH_LOG("%s", line);
-	if (have_status()) {
-		EXPECT_NE(NULL, strstr(line, "    100 MiB ")) TH_LOG("%s", line);
-		EXPECT_NE(NULL, strstr(line, "     50 ")) TH_LOG("%s", line);
-	}
+	EXPECT_NE(NULL, strstr(line, "    100 MiB ")) TH_LOG("%s", line);
+	EXPECT_NE(NULL, strstr(line, "     50 ")) TH_LOG("%s", line);
 	/* Three frames. */
 	EXPECT_NE(NULL, strstr(strstr(strstr(plain, "restrack top - ") + 1,
 				      "restrack top - ") + 1, "restrack top - "))
@@ -942,13 +1177,11 @@ TEST(top_filters_and_highlights_near_quota)
 	EXPECT_NE(NULL, strstr(t.screen, "rt-far")) TH_LOG("%s", t.screen);
 	EXPECT_EQ(NULL, strstr(t.screen, "rt-hidden")) TH_LOG("%s", t.screen);
 	EXPECT_EQ(NULL, strstr(t.screen, "rt-nobodys")) TH_LOG("%s", t.screen);
-	if (have_status()) {
-		/* Bold red from the start of its row; not the other's. */
-		EXPECT_NE(NULL, strstr(t.screen, fmt(want, sizeof(want), "\033[1;31m%s", p[0])))
-			TH_LOG("%s", t.screen);
-		EXPECT_TRUE(line_with(t.screen, "rt-near", line, sizeof(line)));
-		EXPECT_NE(NULL, strstr(line, "100%")) TH_LOG("%s", line);
-	}
+	/* Bold red from the start of its row; not the other's. */
+	EXPECT_NE(NULL, strstr(t.screen, fmt(want, sizeof(want), "\033[1;31m%s", p[0])))
+		TH_LOG("%s", t.screen);
+	EXPECT_TRUE(line_with(t.screen, "rt-near", line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(line, "100%")) TH_LOG("%s", line);
 	EXPECT_EQ(NULL, strstr(t.screen, fmt(want, sizeof(want), "\033[1;31m%s", p[1])))
 		TH_LOG("%s", t.screen);
 	EXPECT_NE(NULL, strstr(t.screen, p[1])) TH_LOG("%s", t.screen);
