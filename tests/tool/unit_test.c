@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "restrack.h"
 #include "tool.h"
@@ -522,6 +523,28 @@ static void status_pids_are_the_pid_column_only(void)
 	CHECK_INT(n, 0);
 }
 
+/*
+ * On a kernel without the resource tracker (this host, unless it runs a
+ * restrack kernel) the pidfd path says ENOSYS, which is what makes the
+ * tool fall back, and the fallback says ENOSYS too.
+ */
+static void kernel_read_says_enosys_without_the_calls(void)
+{
+	struct rt_proc p, *list = NULL;
+	enum rt_source source = SOURCE_KERNEL;
+	size_t n = 0;
+
+	if (restrack_available()) {
+		printf("  (a restrack kernel: nothing to check)\n");
+		return;
+	}
+	CHECK_INT(kernel_proc(getpid(), &p), -ENOSYS);
+	CHECK_INT(list_tracked(&list, &n, &source), -ENOSYS);
+	CHECK_INT(source, access(STATUS_PATH, F_OK) ? SOURCE_SCAN : SOURCE_STATUS);
+	CHECK_INT(n, 0);
+	free(list);
+}
+
 /* restrack_pidfd_get(2)'s answer, as show, status and top use it. */
 static void info_fills_proc(void)
 {
@@ -931,6 +954,8 @@ int main(void)
 	run("status_file_parses", status_file_parses);
 	run("status_pids_are_the_pid_column_only", status_pids_are_the_pid_column_only);
 	run("info_fills_proc", info_fills_proc);
+	run("kernel_read_says_enosys_without_the_calls",
+	    kernel_read_says_enosys_without_the_calls);
 	run("kill_line_parses", kill_line_parses);
 	run("kill_find_takes_the_last_line_of_the_pid", kill_find_takes_the_last_line_of_the_pid);
 	run("kill_message_says_which_quota_and_by_how_much",
