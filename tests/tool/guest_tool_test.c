@@ -577,7 +577,7 @@ TEST(forged_status_rows_do_not_fool_the_tool)
 	static struct result r;
 	struct per_proc_resource st;
 	struct restrack_info info;
-	struct sleeper a, name, untracked;
+	struct sleeper a, b, name, untracked;
 	char pa[32], obj[1024], line[512], want[128], rows[1024];
 	long long v;
 	pid_t dead;
@@ -608,6 +608,8 @@ TEST(forged_status_rows_do_not_fool_the_tool)
 		SKIP(return, "no %s to mount a forged one over (vm-run.sh -m)", STATUS_PATH);
 	}
 	ASSERT_EQ(0, sleeper_start(&untracked, "rt-untracked", -1));
+	ASSERT_EQ(0, sleeper_start(&b, "rt-forged-b", -1));
+	ASSERT_EQ(0, rt_register(b.pid));
 	dead = reaped_pid();
 	fmt(rows, sizeof(rows), "PID HEAP_BYTES FILES HEAP_QUOTA_MB FILE_QUOTA STATE COMM\n"
 	    "%d 1 1 1 1 S forged-a\n1 0 0 1 1 S init\n%d 0 0 1 1 S gone\n"
@@ -637,7 +639,9 @@ TEST(forged_status_rows_do_not_fool_the_tool)
 	EXPECT_FALSE(json_object_of(r.out, 1, obj, sizeof(obj))) TH_LOG_RESULT(&r);
 	EXPECT_FALSE(json_object_of(r.out, dead, obj, sizeof(obj))) TH_LOG_RESULT(&r);
 	EXPECT_FALSE(json_object_of(r.out, untracked.pid, obj, sizeof(obj))) TH_LOG_RESULT(&r);
-	EXPECT_EQ(NULL, strstr(r.out, "forged-a\"")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(NULL, strstr(r.out, "\"forged-a\"")) TH_LOG_RESULT(&r);
+	/* The forged file was read: a tracked process it leaves out is not listed. */
+	EXPECT_FALSE(json_object_of(r.out, b.pid, obj, sizeof(obj))) TH_LOG_RESULT(&r);
 	EXPECT_NE(NULL, strstr(r.out, "\"errors\":[],\"exit\":0}")) TH_LOG_RESULT(&r);
 
 	EXPECT_EQ(0, TOOL_RUN(&r, "show", pa)) TH_LOG_RESULT(&r);
@@ -657,6 +661,7 @@ TEST(forged_status_rows_do_not_fool_the_tool)
 	EXPECT_EQ(48 * MiB, info.heap_quota);
 	EXPECT_EQ(30ULL, info.files_quota);
 	unlink(FORGED_PATH);
+	EXPECT_EQ(0, sleeper_stop(&b));
 	EXPECT_EQ(0, sleeper_stop(&untracked));
 	EXPECT_EQ(0, sleeper_stop(&a));
 }
