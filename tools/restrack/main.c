@@ -150,17 +150,20 @@ static const struct cmd_help helps[] = {
 	  "when it has one).\n" },
 	{ "show",
 	  "Usage: restrack [--json] show PID...\n\n"
-	  "Show each PID's heap bytes and open files, as fetch(2) reads them, and\n"
-	  "its quotas (from /proc/tracker_status: the tracker module).\n\n"
+	  "Show each PID's heap bytes and open files, quotas, what crossing each\n"
+	  "does (kill or deny), peaks, and whether its children are tracked, as\n"
+	  "restrack_pidfd_get(2) reads them.\n\n"
 	  "  -j, --json   the JSON report: \"processes\" has one object per PID\n"
 	  "               (pid, comm, state, uid, heap_bytes, files, heap_quota_mib,\n"
-	  "               heap_quota_bytes, file_quota; -1 unlimited, null unknown)\n" },
+	  "               heap_quota_bytes, file_quota, inherit, heap_action,\n"
+	  "               files_action, heap_peak, files_peak; -1 unlimited,\n"
+	  "               null unknown)\n" },
 	{ "cap",
 	  "Usage: restrack cap PID [--heap SIZE] [--files N] [--force]\n\n"
-	  "Set PID's quotas.  A quota not given keeps its value (read from\n"
-	  "/proc/tracker_status; without the tracker module give both).\n"
+	  "Set PID's quotas.  Only those given change; each keeps its action.\n"
 	  "The kernel kills a process already over a new quota at once: a quota\n"
-	  "below PID's usage is refused without --force.  Raising a quota needs\n"
+	  "below PID's usage is refused without --force (with the deny action\n"
+	  "the process lives, and its growth fails).  Raising a quota needs\n"
 	  "CAP_SYS_RESOURCE.\n\n"
 	  "  --heap SIZE   heap quota: bytes with an optional unit (K, M, G, T,\n"
 	  "                KiB..TiB: powers of 1024; KB..TB: powers of 1000),\n"
@@ -172,10 +175,9 @@ static const struct cmd_help helps[] = {
 	  "Lift both of PID's quotas (needs CAP_SYS_RESOURCE when one is set).\n" },
 	{ "status",
 	  "Usage: restrack [--json] status [PID...]\n\n"
-	  "List every tracked process (or each PID given) with its usage and\n"
-	  "quotas, from /proc/tracker_status (the tracker module).  Without the\n"
-	  "module, asks fetch(2) about every process in /proc; quotas are then\n"
-	  "unknown.\n\n"
+	  "List every tracked process that you may read (or each PID given) with\n"
+	  "its usage and quotas, as restrack_pidfd_get(2) reads them.  The pids\n"
+	  "come from /proc/tracker_status (the tracker module), or from /proc.\n\n"
 	  "  -j, --json   the JSON report, \"processes\" as for show\n" },
 	{ "top",
 	  "Usage: restrack top [-d SECS] [-n COUNT] [-s KEY] [-r] [-b] [-p PID]\n"
