@@ -11,11 +11,13 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "restrack.h"
@@ -934,6 +936,152 @@ static void quota_and_percent_text(void)
 	CHECK_STR(format_percent(1, 0, true, buf, sizeof(buf)), "over");
 }
 
+/* ---------------------------------------------------------------------
+ * run's options and the library's pidfd calls (issue 12, run's side).
+ */
+static void heap_quota_arg_notes_rounding_for_resource_cap_only(void)
+{
+	struct heap_arg h;
+	char msg[256];
+
+	/* The pidfd calls take bytes: no note. */
+	CHECK_INT(heap_quota_arg("7.5M", false, &h, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "");
+	CHECK(h.bytes == 7864320ULL && h.mib == 8, "%llu %ld", h.bytes, h.mib);
+	/* resource_cap(2) counts whole MiB: said. */
+	CHECK_INT(heap_quota_arg("7.5M", true, &h, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "heap quota 7.5 MiB (7864320 bytes) rounded up to 8 MiB: the "
+		  "kernel counts whole MiB");
+	CHECK_INT(heap_quota_arg("8M", true, &h, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "");
+	CHECK_INT(heap_quota_arg("unlimited", true, &h, msg, sizeof(msg)), 0);
+	CHECK(h.mib == RESTRACK_UNLIMITED, "%ld", h.mib);
+	CHECK_STR(msg, "");
+	/* Errors as heap_arg_parse() words them. */
+	CHECK_INT(heap_quota_arg("5Q", false, &h, msg, sizeof(msg)), -EINVAL);
+	CHECK_STR(msg, "--heap '5Q' is not a size (like 512K, 64M, 1.5GiB, or unlimited)");
+	CHECK_INT(heap_quota_arg("512", false, &h, msg, sizeof(msg)), -EINVAL);
+	CHECK(strstr(msg, "did you mean 512M?") != NULL, "%s", msg);
+}
+
+static void run_deny_parses_and_needs_its_quota(void)
+{
+	unsigned int d = 0;
+	char why[128];
+
+	CHECK_INT(run_deny_parse(NULL, &d), 0);
+	CHECK_INT((int)d, (int)(RUN_DENY_HEAP | RUN_DENY_FILES));
+	d = 0;
+	CHECK_INT(run_deny_parse("heap", &d), 0);
+	CHECK_INT((int)d, (int)RUN_DENY_HEAP);
+	CHECK_INT(run_deny_parse("files", &d), 0);
+	CHECK_INT((int)d, (int)(RUN_DENY_HEAP | RUN_DENY_FILES));
+	d = 0;
+	CHECK_INT(run_deny_parse("memory", &d), -EINVAL);
+	CHECK_INT(run_deny_parse("", &d), -EINVAL);
+	CHECK_INT(run_deny_parse("Heap", &d), -EINVAL);
+	CHECK_INT((int)d, 0);
+
+	CHECK(run_deny_fits(RUN_DENY_HEAP | RUN_DENY_FILES, true, false, why, sizeof(why)),
+	      "both, heap given");
+	CHECK(!run_deny_fits(RUN_DENY_HEAP | RUN_DENY_FILES, false, false, why, sizeof(why)),
+	      "both, none given");
+	CHECK_STR(why, "--deny needs --heap, --files or both");
+	CHECK(!run_deny_fits(RUN_DENY_FILES, true, false, why, sizeof(why)), "files");
+	CHECK_STR(why, "--deny=files needs --files");
+	CHECK(!run_deny_fits(RUN_DENY_HEAP, false, true, why, sizeof(why)), "heap");
+	CHECK_STR(why, "--deny=heap needs --heap");
+	CHECK(run_deny_fits(RUN_DENY_FILES, false, true, why, sizeof(why)), "files given");
+}
+
+static int pidfd_of_self(void)
+{
+	return (int)syscall(SYS_pidfd_open, getpid(), 0);
+}
+
+static void pidfd_pid_reads_fdinfo(void)
+{
+	int fd = pidfd_of_self(), nul = open("/dev/null", O_RDONLY);
+
+	CHECK(fd >= 0, "pidfd_open: %s", strerror(errno));
+	CHECK_INT(restrack_pidfd_pid(fd), getpid());
+	errno = 0;
+	CHECK_INT(restrack_pidfd_pid(nul), -1);
+	CHECK_INT(errno, EBADF);
+	errno = 0;
+	CHECK_INT(restrack_pidfd_pid(-1), -1);
+	CHECK_INT(errno, EBADF);
+	errno = 0;
+	CHECK_INT(restrack_pidfd_pid(999999), -1);
+	CHECK_INT(errno, EBADF);
+	close(fd);
+	close(nul);
+}
+
+/* A kernel without the pidfd calls: the fallback checks its arguments first. */
+static void pidfd_fallback_checks_like_the_kernel(void)
+{
+	struct restrack_quota_args q = {
+		.mask = RESTRACK_QUOTA_HEAP | RESTRACK_QUOTA_FILES,
+		.heap_bytes = 8 << 20,
+		.files = 10,
+	};
+	unsigned char big[sizeof(q) + 8];
+	struct restrack_info ri;
+	int fd = pidfd_of_self();
+
+	if (restrack_pidfd_available()) {
+		printf("  (skipped: this kernel has the pidfd calls)\n");
+		close(fd);
+		return;
+	}
+#define CHECK_ERRNO(call, err) do { \
+	errno = 0; \
+	CHECK_INT((call), -1); \
+	CHECK_INT(errno, (err)); \
+} while (0)
+	CHECK_ERRNO(restrack_pidfd_register(fd, 0x2), EINVAL);
+	/* Inheritance cannot be had from register(2). */
+	CHECK_ERRNO(restrack_pidfd_register(fd, RESTRACK_INHERIT), ENOSYS);
+	CHECK_ERRNO(restrack_pidfd_set_quota(fd, &q, sizeof(q), 1), EINVAL);
+	CHECK_ERRNO(restrack_pidfd_set_quota(fd, &q, RESTRACK_QUOTA_ARGS_SIZE_VER0 - 1, 0),
+		    EINVAL);
+	CHECK_ERRNO(restrack_pidfd_set_quota(fd, &q, 65536 * 4, 0), E2BIG);
+	CHECK_ERRNO(restrack_pidfd_set_quota(fd, NULL, sizeof(q), 0), EFAULT);
+	memset(big, 0, sizeof(big));
+	memcpy(big, &q, sizeof(q));
+	big[sizeof(q) + 3] = 1;
+	CHECK_ERRNO(restrack_pidfd_set_quota(fd, (void *)big, sizeof(big), 0), E2BIG);
+	q.mask = 4;
+	CHECK_ERRNO(restrack_pidfd_set_quota(fd, &q, sizeof(q), 0), EINVAL);
+	q.mask = RESTRACK_QUOTA_HEAP | RESTRACK_QUOTA_FILES;
+	q.files_action = 2;
+	CHECK_ERRNO(restrack_pidfd_set_quota(fd, &q, sizeof(q), 0), EINVAL);
+	q.files_action = 0;
+	q.files = (unsigned long long)INT_MAX + 1;
+	CHECK_ERRNO(restrack_pidfd_set_quota(fd, &q, sizeof(q), 0), EINVAL);
+	q.files = 10;
+	/* What resource_cap(2) cannot do: one quota alone, the deny action. */
+	q.mask = RESTRACK_QUOTA_HEAP;
+	CHECK_ERRNO(restrack_pidfd_set_quota(fd, &q, sizeof(q), 0), ENOSYS);
+	q.mask = RESTRACK_QUOTA_HEAP | RESTRACK_QUOTA_FILES;
+	q.heap_action = RESTRACK_ACTION_DENY;
+	CHECK_ERRNO(restrack_pidfd_set_quota(fd, &q, sizeof(q), 0), ENOSYS);
+	CHECK_ERRNO(restrack_pidfd_get(fd, &ri, sizeof(ri), 1), EINVAL);
+	CHECK_ERRNO(restrack_pidfd_get(fd, &ri, RESTRACK_INFO_SIZE_VER0 - 1, 0), EINVAL);
+	CHECK_ERRNO(restrack_pidfd_get(fd, NULL, sizeof(ri), 0), EFAULT);
+	CHECK_ERRNO(restrack_pidfd_get(-1, &ri, sizeof(ri), 0), EBADF);
+	if (!restrack_available()) {
+		/* No tracker at all: the fallbacks end in ENOSYS too. */
+		q.heap_action = RESTRACK_ACTION_KILL;
+		CHECK_ERRNO(restrack_pidfd_register(fd, 0), ENOSYS);
+		CHECK_ERRNO(restrack_pidfd_set_quota(fd, &q, sizeof(q), 0), ENOSYS);
+		CHECK_ERRNO(restrack_pidfd_get(fd, &ri, sizeof(ri), 0), ENOSYS);
+	}
+#undef CHECK_ERRNO
+	close(fd);
+}
+
 int main(void)
 {
 	run("parse_size_accepts_units", parse_size_accepts_units);
@@ -966,6 +1114,11 @@ int main(void)
 	run("show_human", show_human);
 	run("status_human", status_human);
 	run("quota_and_percent_text", quota_and_percent_text);
+	run("heap_quota_arg_notes_rounding_for_resource_cap_only",
+	    heap_quota_arg_notes_rounding_for_resource_cap_only);
+	run("run_deny_parses_and_needs_its_quota", run_deny_parses_and_needs_its_quota);
+	run("pidfd_pid_reads_fdinfo", pidfd_pid_reads_fdinfo);
+	run("pidfd_fallback_checks_like_the_kernel", pidfd_fallback_checks_like_the_kernel);
 	(void)current;
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -202,20 +202,6 @@ static void report_signal(pid_t pid, const char *name, int sig, bool core,
 		     "restrack_pidfd_get: %s", (int)pid, name, strerror(get_err));
 }
 
-/* --deny[=heap|files]: the quotas whose action is deny. */
-static int parse_deny(const char *s, unsigned int *deny)
-{
-	if (!s || !strcmp(s, "all"))
-		*deny |= RUN_DENY_HEAP | RUN_DENY_FILES;
-	else if (!strcmp(s, "heap"))
-		*deny |= RUN_DENY_HEAP;
-	else if (!strcmp(s, "files"))
-		*deny |= RUN_DENY_FILES;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 /* Why the pidfd calls failed, before CMD started; the exit status. */
 static int setup_failed(const char *cmd, pid_t pid, enum restrack_op op, int err,
 			bool inherit, bool deny)
@@ -277,13 +263,13 @@ int cmd_run(int argc, char **argv)
 	const char *heap_str = NULL;
 	struct heap_arg h = { .mib = RESTRACK_UNLIMITED };
 	long files = RESTRACK_UNLIMITED;
-	bool cap = false, quiet = false, inherit = true;
+	bool cap = false, quiet = false, inherit = true, pidfd_calls;
 	unsigned int deny = 0;
 	struct restrack_info ri;
 	struct sigaction sa, old;
 	sigset_t block, old_mask;
 	struct run_shared *sh;
-	int c, pidfd, ret, get_ret, get_err = 0;
+	int c, pidfd, ret, get_ret, get_err;
 	char msg[512], **cmd, *name;
 	siginfo_t si;
 	size_t i;
@@ -306,7 +292,7 @@ int cmd_run(int argc, char **argv)
 			cap = true;
 			break;
 		case 'd':
-			if (parse_deny(optarg, &deny)) {
+			if (run_deny_parse(optarg, &deny)) {
 				usage_error("run", "--deny='%s': give heap, files, or no "
 					    "value for both", optarg);
 				return EXIT_RUN_FAIL;
@@ -337,8 +323,8 @@ int cmd_run(int argc, char **argv)
 	}
 	cmd = argv + optind;
 	name = basename_of(cmd[0]);
-	if (heap_str && heap_quota_arg(heap_str, !restrack_pidfd_available(), &h, msg,
-				       sizeof(msg)) < 0) {
+	pidfd_calls = restrack_pidfd_available();
+	if (heap_str && heap_quota_arg(heap_str, !pidfd_calls, &h, msg, sizeof(msg)) < 0) {
 		usage_error("run", "%s", msg);
 		return EXIT_RUN_FAIL;
 	}
@@ -433,10 +419,10 @@ int cmd_run(int argc, char **argv)
 			   strerror(errno));
 		return EXIT_RUN_FAIL;
 	}
+	/* Without the pidfd calls (--no-inherit) no call knows the reason. */
 	memset(&ri, 0, sizeof(ri));
-	get_ret = restrack_pidfd_get(pidfd, &ri, sizeof(ri), 0);
-	if (get_ret < 0)
-		get_err = errno;
+	get_ret = pidfd_calls ? restrack_pidfd_get(pidfd, &ri, sizeof(ri), 0) : -1;
+	get_err = pidfd_calls ? errno : ENOSYS;
 	if (wait_cmd(pidfd, &si, WEXITED) < 0) {
 		error_note(pid, errno, "waiting for %s (pid %d): %s", cmd[0], (int)pid,
 			   strerror(errno));

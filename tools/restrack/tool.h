@@ -170,6 +170,7 @@ int usage_error(const char *cmd, const char *fmt, ...)
 #define RUN_DENY_FILES	0x2U	/* run --deny=files */
 int heap_quota_arg(const char *s, bool whole_mib, struct heap_arg *h, char *msg,
 		   size_t size);
+int run_deny_parse(const char *s, unsigned int *deny);
 bool run_deny_fits(unsigned int deny, bool heap, bool files, char *why, size_t size);
 
 #endif /* RESTRACK_TOOL_H */

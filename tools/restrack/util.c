@@ -998,6 +998,20 @@ int heap_quota_arg(const char *s, bool whole_mib, struct heap_arg *h, char *msg,
 	return 0;
 }
 
+/* run --deny[=heap|files] (NULL: no value, both): add to @deny.  0 or -EINVAL. */
+int run_deny_parse(const char *s, unsigned int *deny)
+{
+	if (!s)
+		*deny |= RUN_DENY_HEAP | RUN_DENY_FILES;
+	else if (!strcmp(s, "heap"))
+		*deny |= RUN_DENY_HEAP;
+	else if (!strcmp(s, "files"))
+		*deny |= RUN_DENY_FILES;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 /*
  * run --deny: each quota it names is given (--heap, --files); with
  * neither given, it has nothing to act on.  false with the reason in @why.
