@@ -116,7 +116,8 @@ build_kernel() { # series arch flavour
 		return 1
 	fi
 	cp "$RESTRACK_ROOT/tools/restrack/build/$arch-static/restrack" \
-		"$RESTRACK_ROOT/tools/restrack/build/$arch-static/guest_tool_test" "$obj/"
+		"$RESTRACK_ROOT/tools/restrack/build/$arch-static/guest_tool_test" \
+		"$RESTRACK_ROOT/tools/restrack/build/$arch-static/guest_run_test" "$obj/"
 	for prog in restrack_test restrack_escape restrack_pidfd restrack_fuzz restrack_stress; do
 		if ! "$(guest_cc "$arch")" -static -O2 -Wall -Wextra -Werror -pthread \
 			-I"$obj/usr/include" -I"$tree/tools/testing/selftests" \
@@ -136,17 +137,18 @@ run_guest() { # series arch flavour mode(plain|modules) prog [args]
 	log=$results/$series-$arch-$flavour-$mode-$prog.log
 	name="$series/$arch/$flavour/$mode"
 	[ "$prog" = guest_tool_test ] && name+="/tool"
+	[ "$prog" = guest_run_test ] && name+="/run"
 	[ "$prog" = restrack_escape ] && name+="/escape"
 	[ "$prog" = restrack_pidfd ] && name+="/pidfd"
 	[ "$mode" = modules ] && opts=(-m)
 	for arg in "$@"; do
 		opts+=(-a "$arg")
 	done
-	[ "$prog" = guest_tool_test ] && opts+=(-f "$obj/restrack")
+	case $prog in guest_tool_test | guest_run_test) opts+=(-f "$obj/restrack") ;; esac
 	FLAVOUR=$flavour "$RESTRACK_ROOT/scripts/vm-run.sh" "${opts[@]}" -l "$log" \
 		"$series" "$arch" "$obj/$prog" >/dev/null 2>&1 || rc=$?
 	case $prog in
-	restrack_test | restrack_escape | restrack_pidfd | guest_tool_test)
+	restrack_test | restrack_escape | restrack_pidfd | guest_tool_test | guest_run_test)
 		while read -r line; do
 			ntap=$((ntap + 1))
 			case $line in
@@ -208,6 +210,8 @@ for series in $series_list; do
 			run_guest "$series" "$arch" "$flavour" modules restrack_pidfd
 			run_guest "$series" "$arch" "$flavour" plain guest_tool_test
 			run_guest "$series" "$arch" "$flavour" modules guest_tool_test
+			run_guest "$series" "$arch" "$flavour" plain guest_run_test
+			run_guest "$series" "$arch" "$flavour" modules guest_run_test
 			# Stress everywhere (the fast plain kernels reuse pids the most),
 			# the million-call fuzzer on the debug kernels.
 			run_guest "$series" "$arch" "$flavour" modules restrack_stress -t "$stress_seconds"

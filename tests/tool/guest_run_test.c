@@ -105,6 +105,11 @@ TEST(run_no_inherit_limits_cmd_alone)
 	EXPECT_EQ(0, TOOL_RUN(&r, "run", "--no-inherit", "--heap", "16M", "--", self_path,
 			      HELPER, "report")) TH_LOG_RESULT(&r);
 	EXPECT_NE(NULL, strstr(r.out, "get=0 flags=0 heap_quota=16777216 ")) TH_LOG_RESULT(&r);
+	/* Whole MiB, as cap sets it, and said. */
+	EXPECT_EQ(0, TOOL_RUN(&r, "run", "--no-inherit", "--heap", "7.5M", "--", self_path,
+			      HELPER, "report")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.out, "get=0 flags=0 heap_quota=8388608 ")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "rounded up to 8 MiB")) TH_LOG_RESULT(&r);
 	/* But CMD itself is limited. */
 	EXPECT_EQ(128 + SIGKILL, TOOL_RUN(&r, "run", "--no-inherit", "--heap", "16M", "--",
 					  self_path, HELPER, "heap", "64")) TH_LOG_RESULT(&r);

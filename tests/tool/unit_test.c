@@ -939,29 +939,26 @@ static void quota_and_percent_text(void)
 /* ---------------------------------------------------------------------
  * run's options and the library's pidfd calls (issue 12, run's side).
  */
-static void heap_quota_arg_notes_rounding_for_resource_cap_only(void)
+static void heap_quota_arg_notes_rounding(void)
 {
 	struct heap_arg h;
 	char msg[256];
 
-	/* The pidfd calls take bytes: no note. */
-	CHECK_INT(heap_quota_arg("7.5M", false, &h, msg, sizeof(msg)), 0);
-	CHECK_STR(msg, "");
+	CHECK_INT(heap_quota_arg("7.5M", &h, msg, sizeof(msg)), 0);
 	CHECK(h.bytes == 7864320ULL && h.mib == 8, "%llu %ld", h.bytes, h.mib);
-	/* resource_cap(2) counts whole MiB: said. */
-	CHECK_INT(heap_quota_arg("7.5M", true, &h, msg, sizeof(msg)), 0);
 	CHECK_STR(msg, "heap quota 7.5 MiB (7864320 bytes) rounded up to 8 MiB: the "
 		  "kernel counts whole MiB");
-	CHECK_INT(heap_quota_arg("8M", true, &h, msg, sizeof(msg)), 0);
+	CHECK_INT(heap_quota_arg("8M", &h, msg, sizeof(msg)), 0);
 	CHECK_STR(msg, "");
-	CHECK_INT(heap_quota_arg("unlimited", true, &h, msg, sizeof(msg)), 0);
+	CHECK_INT(heap_quota_arg("unlimited", &h, msg, sizeof(msg)), 0);
 	CHECK(h.mib == RESTRACK_UNLIMITED, "%ld", h.mib);
 	CHECK_STR(msg, "");
 	/* Errors as heap_arg_parse() words them. */
-	CHECK_INT(heap_quota_arg("5Q", false, &h, msg, sizeof(msg)), -EINVAL);
+	CHECK_INT(heap_quota_arg("5Q", &h, msg, sizeof(msg)), -EINVAL);
 	CHECK_STR(msg, "--heap '5Q' is not a size (like 512K, 64M, 1.5GiB, or unlimited)");
-	CHECK_INT(heap_quota_arg("512", false, &h, msg, sizeof(msg)), -EINVAL);
+	CHECK_INT(heap_quota_arg("512", &h, msg, sizeof(msg)), -EINVAL);
 	CHECK(strstr(msg, "did you mean 512M?") != NULL, "%s", msg);
+	CHECK_INT(heap_quota_arg("18446744073709551615", &h, msg, sizeof(msg)), -ERANGE);
 }
 
 static void run_deny_parses_and_needs_its_quota(void)
@@ -1114,8 +1111,7 @@ int main(void)
 	run("show_human", show_human);
 	run("status_human", status_human);
 	run("quota_and_percent_text", quota_and_percent_text);
-	run("heap_quota_arg_notes_rounding_for_resource_cap_only",
-	    heap_quota_arg_notes_rounding_for_resource_cap_only);
+	run("heap_quota_arg_notes_rounding", heap_quota_arg_notes_rounding);
 	run("run_deny_parses_and_needs_its_quota", run_deny_parses_and_needs_its_quota);
 	run("pidfd_pid_reads_fdinfo", pidfd_pid_reads_fdinfo);
 	run("pidfd_fallback_checks_like_the_kernel", pidfd_fallback_checks_like_the_kernel);

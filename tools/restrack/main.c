@@ -111,7 +111,7 @@ static const char main_help[] =
 "  reset PID                 lift both of PID's quotas\n"
 "  status [PID...]           list every tracked process, or those given\n"
 "  top [-p PID] [-u USER]    live view of the tracked processes\n"
-"  run [--heap SIZE] [--files N] [--] CMD [ARG...]\n"
+"  run [--heap SIZE] [--files N] [--deny] [--no-inherit] [--] CMD [ARG...]\n"
 "                            run CMD tracked and limited; exit with its status\n"
 "\n"
 "Options:\n"
@@ -195,15 +195,21 @@ static const struct cmd_help helps[] = {
 	  "Keys: p u h H f F c sort by pid, user, heap, heap%, files, files%,\n"
 	  "command; < > move the sort column; r reverse; space refresh; q quit.\n" },
 	{ "run",
-	  "Usage: restrack run [--heap SIZE] [--files N] [-q] [--] CMD [ARG...]\n\n"
-	  "Run CMD tracked, with the quotas given, and exit with its status.\n"
-	  "When a quota kills CMD, say which one and by how much (from the kernel\n"
-	  "log), and exit with 137 (128 + SIGKILL).  Only CMD itself is tracked,\n"
-	  "not its children.\n\n"
-	  "  --heap SIZE   heap quota, as for cap (rounded up to whole MiB)\n"
-	  "  --files N     open file quota\n"
-	  "  -q, --quiet   no notes (rounding); the kill report stays\n"
-	  "  -j, --json    the JSON report, on standard error\n\n"
+	  "Usage: restrack run [--heap SIZE] [--files N] [--deny[=heap|files]]\n"
+	  "                    [--no-inherit] [-q] [--] CMD [ARG...]\n\n"
+	  "Run CMD tracked, with the quotas given, and exit with its status.  CMD\n"
+	  "and every process it starts are tracked from their first instruction,\n"
+	  "each with the quotas to itself (make -j8: every job).  When a quota\n"
+	  "kills CMD, say which one and the usage that crossed it (the kernel\n"
+	  "keeps the reason), and exit with 137 (128 + SIGKILL).\n\n"
+	  "  --heap SIZE         heap quota, as for cap\n"
+	  "  --files N           open file quota\n"
+	  "  --deny[=heap|files] past the quota (both, or the one named) the\n"
+	  "                      growth fails (ENOMEM, EMFILE); nothing is killed\n"
+	  "  --no-inherit        track and limit CMD alone, not what it starts\n"
+	  "  -q, --quiet         no notes (rounding); the kill report stays\n"
+	  "  -j, --json          the JSON report, on standard error\n\n"
+	  "A kernel without the pidfd calls needs --no-inherit and has no --deny.\n\n"
 	  "SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 sent to restrack\n"
 	  "are passed on to CMD.  When a signal kills CMD, restrack dies of the\n"
 	  "same signal (so a shell loop stops on Ctrl-C).\n\n"
@@ -640,7 +646,7 @@ static int cmd_cap(int argc, char **argv)
 	struct heap_arg h = { .mib = RESTRACK_UNLIMITED };
 	long files = RESTRACK_UNLIMITED;
 	bool have_heap = false, have_files = false, force = false;
-	char why[256];
+	char why[256] = "";
 	int c, ret, pidfd;
 	pid_t pid;
 
@@ -650,7 +656,8 @@ static int cmd_cap(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":fjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
-			if (heap_arg_parse(optarg, &h, why, sizeof(why)))
+			/* @why keeps the rounding note. */
+			if (heap_quota_arg(optarg, &h, why, sizeof(why)))
 				return usage_error("cap", "%s", why);
 			have_heap = true;
 			break;
@@ -685,7 +692,7 @@ static int cmd_cap(int argc, char **argv)
 		return usage_error("cap", "give --heap SIZE, --files N or both");
 	if (!restrack_available())
 		return nosys();
-	if (heap_arg_rounding(&h, why, sizeof(why)))
+	if (why[0])
 		note("%s", why);
 	pidfd = pidfd_of(pid);
 	if (pidfd == -ENOSYS)

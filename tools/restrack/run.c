@@ -323,8 +323,7 @@ int cmd_run(int argc, char **argv)
 	}
 	cmd = argv + optind;
 	name = basename_of(cmd[0]);
-	pidfd_calls = restrack_pidfd_available();
-	if (heap_str && heap_quota_arg(heap_str, !pidfd_calls, &h, msg, sizeof(msg)) < 0) {
+	if (heap_str && heap_quota_arg(heap_str, &h, msg, sizeof(msg)) < 0) {
 		usage_error("run", "%s", msg);
 		return EXIT_RUN_FAIL;
 	}
@@ -338,8 +337,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (heap_str && !quiet && msg[0])
 		note("%s", msg);
+	pidfd_calls = restrack_pidfd_available();
+	/* Whole MiB, as cap sets it and resource_cap(2) would. */
 	if (h.mib >= 0)
-		q.heap_bytes = h.bytes;
+		q.heap_bytes = (unsigned long long)h.mib * RESTRACK_MIB;
 	if (files >= 0)
 		q.files = (unsigned long long)files;
 	q.heap_action = deny & RUN_DENY_HEAP ? RESTRACK_ACTION_DENY : RESTRACK_ACTION_KILL;

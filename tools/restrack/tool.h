@@ -168,8 +168,7 @@ int usage_error(const char *cmd, const char *fmt, ...)
 /* util.c, end: the quota options of run and cap */
 #define RUN_DENY_HEAP	0x1U	/* run --deny=heap */
 #define RUN_DENY_FILES	0x2U	/* run --deny=files */
-int heap_quota_arg(const char *s, bool whole_mib, struct heap_arg *h, char *msg,
-		   size_t size);
+int heap_quota_arg(const char *s, struct heap_arg *h, char *msg, size_t size);
 int run_deny_parse(const char *s, unsigned int *deny);
 bool run_deny_fits(unsigned int deny, bool heap, bool files, char *why, size_t size);
 

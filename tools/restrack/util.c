@@ -980,20 +980,18 @@ int kill_find(const char *log, pid_t pid, struct kill_info *k)
  */
 
 /*
- * --heap for cap and run, in one place: 0 with the quota in @h and in
- * @msg the note to print ("" when none), or -EINVAL / -ERANGE with the
- * reason in @msg.  @whole_mib: the quota goes to resource_cap(2), which
- * counts whole MiB (a kernel without the pidfd calls), and the note says
- * that it was rounded up; the pidfd calls take bytes.
+ * --heap for cap and run, in one place: 0 with the quota in @h (whole MiB,
+ * as cap and run set it with either kind of call) and in @msg the note to
+ * print when it was rounded up ("" when not), or -EINVAL / -ERANGE with
+ * the reason in @msg.
  */
-int heap_quota_arg(const char *s, bool whole_mib, struct heap_arg *h, char *msg,
-		   size_t size)
+int heap_quota_arg(const char *s, struct heap_arg *h, char *msg, size_t size)
 {
 	int ret = heap_arg_parse(s, h, msg, size);
 
 	if (ret)
 		return ret;
-	if (!whole_mib || !heap_arg_rounding(h, msg, size))
+	if (!heap_arg_rounding(h, msg, size))
 		msg[0] = '\0';
 	return 0;
 }
