@@ -1038,8 +1038,11 @@ static void pidfd_fallback_checks_like_the_kernel(void)
 	CHECK_INT(errno, (err)); \
 } while (0)
 	CHECK_ERRNO(restrack_pidfd_register(fd, 0x2), EINVAL);
-	/* Inheritance cannot be had from register(2). */
-	CHECK_ERRNO(restrack_pidfd_register(fd, RESTRACK_INHERIT), ENOSYS);
+	/*
+	 * Inheritance cannot be had from register(2): ENOSYS before the pid
+	 * is looked up (a bad pidfd would be EBADF after).
+	 */
+	CHECK_ERRNO(restrack_pidfd_register(-1, RESTRACK_INHERIT), ENOSYS);
 	CHECK_ERRNO(restrack_pidfd_set_quota(fd, &q, sizeof(q), 1), EINVAL);
 	CHECK_ERRNO(restrack_pidfd_set_quota(fd, &q, RESTRACK_QUOTA_ARGS_SIZE_VER0 - 1, 0),
 		    EINVAL);
@@ -1060,10 +1063,12 @@ static void pidfd_fallback_checks_like_the_kernel(void)
 	q.files = 10;
 	/* What resource_cap(2) cannot do: one quota alone, the deny action. */
 	q.mask = RESTRACK_QUOTA_HEAP;
-	CHECK_ERRNO(restrack_pidfd_set_quota(fd, &q, sizeof(q), 0), ENOSYS);
+	CHECK_ERRNO(restrack_pidfd_set_quota(-1, &q, sizeof(q), 0), ENOSYS);
 	q.mask = RESTRACK_QUOTA_HEAP | RESTRACK_QUOTA_FILES;
 	q.heap_action = RESTRACK_ACTION_DENY;
-	CHECK_ERRNO(restrack_pidfd_set_quota(fd, &q, sizeof(q), 0), ENOSYS);
+	CHECK_ERRNO(restrack_pidfd_set_quota(-1, &q, sizeof(q), 0), ENOSYS);
+	q.heap_action = RESTRACK_ACTION_KILL;
+	CHECK_ERRNO(restrack_pidfd_set_quota(-1, &q, sizeof(q), 0), EBADF);
 	CHECK_ERRNO(restrack_pidfd_get(fd, &ri, sizeof(ri), 1), EINVAL);
 	CHECK_ERRNO(restrack_pidfd_get(fd, &ri, RESTRACK_INFO_SIZE_VER0 - 1, 0), EINVAL);
 	CHECK_ERRNO(restrack_pidfd_get(fd, NULL, sizeof(ri), 0), EFAULT);
