@@ -217,6 +217,12 @@ TEST(run_reports_the_kernels_kill_reason)
 					  "exit", "0")) TH_LOG_RESULT(&r);
 	EXPECT_NE(NULL, strstr(r.err, "(prog) killed before it could start: file quota 1 is "
 			       "below what restrack itself used (usage ")) TH_LOG_RESULT(&r);
+	EXPECT_EQ(128 + SIGKILL, TOOL_RUN(&r, "run", "--heap", "0", "--", self_path, HELPER,
+					  "exit", "0")) TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "(prog) killed before it could start: heap quota 0 B "
+			       "(0 bytes) is below what restrack itself used (usage "))
+		TH_LOG_RESULT(&r);
+	EXPECT_NE(NULL, strstr(r.err, "); give a larger --heap\n")) TH_LOG_RESULT(&r);
 	/* The JSON report carries the kernel's figures. */
 	EXPECT_EQ(128 + SIGKILL, TOOL_RUN(&r, "run", "--json", "--heap", "8M", "--", self_path,
 					  HELPER, "heap", "64")) TH_LOG_RESULT(&r);
@@ -424,47 +430,6 @@ TEST(run_with_sigchld_ignored)
 	check_heap_reason(_metadata, &r, 8 * MiB);
 }
 
-/* restrack run in its own process group, its stdout a pipe; -1 on failure. */
-static pid_t run_started(int *out, char *const argv[])
-{
-	int o[2];
-	pid_t pid;
-
-	if (pipe(o))
-		return -1;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		setpgid(0, 0);
-		dup2(o[1], 1);
-		close_from(3);
-		execv(argv[0], argv);
-		_exit(98);
-	}
-	setpgid(pid, pid);
-	close(o[1]);
-	*out = o[0];
-	return pid;
-}
-
-/* 0 with its status when it ends within @ms, else -1 (its group killed). */
-static int wait_within(pid_t pid, int ms, int *raw)
-{
-	long long end = now_ms() + ms;
-
-	while (now_ms() < end) {
-		if (waitpid(pid, raw, WNOHANG) == pid)
-			return 0;
-		usleep(10000);
-	}
-	kill(-pid, SIGKILL);
-	waitpid(pid, raw, 0);
-	return -1;
-}
-
 /* SIGINT, SIGTERM, SIGHUP to restrack reach CMD; restrack dies of them. */
 TEST(run_forwards_signals_and_dies_of_them)
 {
@@ -555,13 +520,22 @@ static int helper_main(int argc, char **argv)
 		return 99;
 	}
 	if (!strcmp(mode, "pause")) {
+		sigset_t block, old;
+
+		/* Blocked until sigsuspend(): a signal right after "R" is not lost. */
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGHUP);
+		sigprocmask(SIG_BLOCK, &block, &old);
 		signal(SIGINT, note_signal);
 		signal(SIGTERM, note_signal);
 		signal(SIGHUP, note_signal);
 		if (write(1, "R", 1) != 1)
 			return 3;
 		while (!got_signal)
-			pause();
+			sigsuspend(&old);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		say("got %d\n", (int)got_signal);
 		signal((int)got_signal, SIG_DFL);
 		raise((int)got_signal);

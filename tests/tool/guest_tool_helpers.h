@@ -409,4 +409,50 @@ static inline long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* ---------------------------------------------------------------------
+ * Running restrack run on its own, to signal it.
+ */
+/* restrack run in its own process group, its stdout a pipe; -1 on failure. */
+static inline pid_t run_started(int *out, char *const argv[])
+{
+	int o[2];
+	pid_t pid;
+
+	if (pipe(o))
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		setpgid(0, 0);
+		dup2(o[1], 1);
+		close_from(3);
+		execv(argv[0], argv);
+		_exit(98);
+	}
+	setpgid(pid, pid);
+	close(o[1]);
+	*out = o[0];
+	return pid;
+}
+
+/* Its status within @ms, or -1 (then its whole group is killed). */
+static inline int wait_within(pid_t pid, int ms, int *raw)
+{
+	long long end = now_ms() + ms;
+	pid_t got;
+
+	while (now_ms() < end) {
+		got = waitpid(pid, raw, WNOHANG);
+		if (got == pid)
+			return 0;
+		usleep(10000);
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, raw, 0);
+	return -1;
+}
+
 #endif /* GUEST_TOOL_HELPERS_H */
