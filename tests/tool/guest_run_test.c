@@ -314,15 +314,44 @@ TEST(run_kill_reason_in_a_pid_namespace)
  * skips calls 553-555 (the kernel then returns ENOSYS), as strace
  * --inject=553..555:error=ENOSYS would.  The test kernels have no seccomp.
  */
-#ifdef __x86_64__
 #include <sys/ptrace.h>
 #include <sys/user.h>
 
-/* At a syscall stop: the entry of a pidfd call becomes no call (-ENOSYS). */
+#if defined(__x86_64__)
+/* Syscall entry: no call, which the kernel answers with -ENOSYS. */
+static void skip_call(pid_t pid)
+{
+	struct user_regs_struct regs;
+
+	if (ptrace(PTRACE_GETREGS, pid, NULL, &regs) == 0) {
+		regs.orig_rax = (unsigned long long)-1;
+		ptrace(PTRACE_SETREGS, pid, NULL, &regs);
+	}
+}
+#elif defined(__aarch64__)
+#include <elf.h>
+#include <sys/uio.h>
+
+/* Syscall entry: no call (NO_SYSCALL), and -ENOSYS in x0 as its result. */
+static void skip_call(pid_t pid)
+{
+	struct user_regs_struct regs;
+	struct iovec iov = { &regs, sizeof(regs) };
+	int nr = -1;
+	struct iovec sc = { &nr, sizeof(nr) };
+
+	if (ptrace(PTRACE_GETREGSET, pid, (void *)NT_PRSTATUS, &iov))
+		return;
+	regs.regs[0] = (unsigned long long)-ENOSYS;
+	ptrace(PTRACE_SETREGSET, pid, (void *)NT_PRSTATUS, &iov);
+	ptrace(PTRACE_SETREGSET, pid, (void *)NT_ARM_SYSTEM_CALL, &sc);
+}
+#endif
+
+/* At a syscall stop: the entry of a pidfd call becomes no call. */
 static void skip_pidfd_call(pid_t pid)
 {
 	struct __ptrace_syscall_info info;
-	struct user_regs_struct regs;
 
 	memset(&info, 0, sizeof(info));
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, (void *)sizeof(info), &info) <= 0 ||
@@ -330,10 +359,7 @@ static void skip_pidfd_call(pid_t pid)
 	    info.entry.nr < __NR_restrack_pidfd_register ||
 	    info.entry.nr > __NR_restrack_pidfd_get)
 		return;
-	if (ptrace(PTRACE_GETREGS, pid, NULL, &regs) == 0) {
-		regs.orig_rax = (unsigned long long)-1;
-		ptrace(PTRACE_SETREGS, pid, NULL, &regs);
-	}
+	skip_call(pid);
 }
 
 /* run_as() hook: this process traces restrack, which its child becomes. */
@@ -373,17 +399,12 @@ static void pidfd_calls_enosys(void)
 			sig = WSTOPSIG(st);
 	}
 }
-#define HAVE_ENOSYS_INJECTION 1
-#endif
 
 TEST(run_without_the_pidfd_calls)
 {
 	static struct result r;
 
 	REQUIRE_PIDFD();
-#ifndef HAVE_ENOSYS_INJECTION
-	SKIP(return, "ENOSYS injection is written for x86_64 only");
-#else
 	run_as_hook = pidfd_calls_enosys;
 	/* Inheritance cannot be had: a clear error, nothing run. */
 	EXPECT_EQ(125, TOOL_RUN(&r, "run", "--heap", "8M", "--", self_path, HELPER, "exit",
@@ -404,7 +425,6 @@ TEST(run_without_the_pidfd_calls)
 	EXPECT_EQ(0, TOOL_RUN(&r, "run", "--no-inherit", "--heap", "16M", "--", self_path,
 			      HELPER, "heap", "4")) TH_LOG_RESULT(&r);
 	run_as_hook = NULL;
-#endif
 }
 
 /* ---------------------------------------------------------------------
