@@ -579,89 +579,6 @@ static void info_fills_proc(void)
 }
 
 /* ---------------------------------------------------------------------
- * The kernel's kill line.
- */
-static void kill_line_parses(void)
-{
-	struct kill_info k;
-
-	CHECK_INT(kill_line_parse("restrack: Killed process 1234 (a.out): heap 5246976 "
-				  "bytes over quota 4 MiB", &k), 0);
-	CHECK_INT(k.pid, 1234);
-	CHECK_STR(k.comm, "a.out");
-	CHECK_INT(k.kind, KILL_HEAP);
-	CHECK_INT(k.usage, 5246976);
-	CHECK_INT(k.quota, 4);
-	/* A /dev/kmsg record. */
-	CHECK_INT(kill_line_parse("4,1021,5834512,-;restrack: Killed process 1235 (b.out): "
-				  "files 11 over quota 10\n SUBSYSTEM=x\n", &k), 0);
-	CHECK_INT(k.pid, 1235);
-	CHECK_STR(k.comm, "b.out");
-	CHECK_INT(k.kind, KILL_FILES);
-	CHECK_INT(k.usage, 11);
-	CHECK_INT(k.quota, 10);
-	/* A syslog line, and a command name that looks like the line. */
-	CHECK_INT(kill_line_parse("<4>[   12.345678] restrack: Killed process 9 (x): "
-				  "heap 1 ): heap 5 bytes over quota 0 MiB", &k), 0);
-	CHECK_STR(k.comm, "x): heap 1 ");
-	CHECK_INT(k.usage, 5);
-	CHECK_INT(k.quota, 0);
-	CHECK_INT(kill_line_parse("restrack: Killed process 9 (sp ace): files 3 over quota 2", &k), 0);
-	CHECK_STR(k.comm, "sp ace");
-
-	CHECK_INT(kill_line_parse("restrack: Killed process 9 (x): heap 5 over quota 0 MiB", &k),
-		  -EINVAL);
-	CHECK_INT(kill_line_parse("restrack: Killed process 9 (x): files 5 over quota 2 MiB", &k),
-		  -EINVAL);
-	CHECK_INT(kill_line_parse("restrack: Killed process x (x): files 5 over quota 2", &k),
-		  -EINVAL);
-	CHECK_INT(kill_line_parse("Out of memory: Killed process 9 (x)", &k), -EINVAL);
-	CHECK_INT(kill_line_parse("restrack: Killed process 9 (x): files 5 over quota 2 extra",
-				  &k), -EINVAL);
-	/* The prefix on a later line does not count for this one. */
-	CHECK_INT(kill_line_parse("other\nrestrack: Killed process 9 (x): files 5 over quota 2",
-				  &k), -EINVAL);
-}
-
-static void kill_find_takes_the_last_line_of_the_pid(void)
-{
-	const char *log =
-		"<6>[    1.0] booting\n"
-		"<4>[    2.0] restrack: Killed process 50 (old): files 3 over quota 2\n"
-		"<4>[    3.0] restrack: Killed process 51 (other): files 9 over quota 8\n"
-		"<4>[    4.0] restrack: Killed process 50 (new): heap 3145728 bytes over quota 2 MiB\n"
-		"<6>[    5.0] done\n";
-	struct kill_info k;
-
-	CHECK_INT(kill_find(log, 50, &k), 0);
-	CHECK_STR(k.comm, "new");
-	CHECK_INT(k.kind, KILL_HEAP);
-	CHECK_INT(kill_find(log, 51, &k), 0);
-	CHECK_STR(k.comm, "other");
-	CHECK_INT(kill_find(log, 5, &k), -ENOENT);
-	CHECK_INT(kill_find("", 5, &k), -ENOENT);
-}
-
-static void kill_message_says_which_quota_and_by_how_much(void)
-{
-	struct kill_info k = { .pid = 1, .kind = KILL_HEAP, .usage = 5246976, .quota = 4 };
-	char buf[512];
-
-	format_kill(buf, sizeof(buf), &k);
-	CHECK_STR(buf, "killed for crossing its heap quota of 4 MiB: it used 5246976 "
-		  "bytes (5.0 MiB), 1052672 bytes (1.0 MiB) over");
-	k.kind = KILL_FILES;
-	k.usage = 11;
-	k.quota = 10;
-	format_kill(buf, sizeof(buf), &k);
-	CHECK_STR(buf, "killed for crossing its file quota of 10: it had 11 open files, 1 over");
-	k.usage = 1;
-	k.quota = 0;
-	format_kill(buf, sizeof(buf), &k);
-	CHECK_STR(buf, "killed for crossing its file quota of 0: it had 1 open file, 1 over");
-}
-
-/* ---------------------------------------------------------------------
  * Output.
  */
 static struct rt_proc sample(void)
@@ -1106,10 +1023,6 @@ int main(void)
 	run("info_fills_proc", info_fills_proc);
 	run("kernel_read_says_enosys_without_the_calls",
 	    kernel_read_says_enosys_without_the_calls);
-	run("kill_line_parses", kill_line_parses);
-	run("kill_find_takes_the_last_line_of_the_pid", kill_find_takes_the_last_line_of_the_pid);
-	run("kill_message_says_which_quota_and_by_how_much",
-	    kill_message_says_which_quota_and_by_how_much);
 	run("json_strings_are_escaped", json_strings_are_escaped);
 	run("json_report_show", json_report_show);
 	run("json_report_status_errors_and_kill", json_report_status_errors_and_kill);

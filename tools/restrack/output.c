@@ -390,28 +390,3 @@ void print_status(FILE *f, const struct rt_proc *list, size_t n)
 			comm_text(p->comm, c, sizeof(c)));
 	}
 }
-
-/* "killed for crossing its heap quota of 4 MiB: ..." */
-void format_kill(char *buf, size_t size, const struct kill_info *k)
-{
-	char used[32], over[32];
-	unsigned long long limit, excess;
-
-	if (k->kind == KILL_HEAP) {
-		limit = k->quota > 0 ? (unsigned long long)k->quota * RESTRACK_MIB : 0;
-		excess = k->usage > limit ? k->usage - limit : 0;
-		snprintf(buf, size,
-			 "killed for crossing its heap quota of %ld MiB: it used "
-			 "%lu bytes (%s), %llu bytes (%s) over",
-			 k->quota, k->usage,
-			 restrack_format_size(k->usage, used, sizeof(used)),
-			 excess, restrack_format_size(excess, over, sizeof(over)));
-	} else {
-		limit = k->quota > 0 ? (unsigned long long)k->quota : 0;
-		excess = k->usage > limit ? k->usage - limit : 0;
-		snprintf(buf, size,
-			 "killed for crossing its file quota of %ld: it had %lu open "
-			 "file%s, %llu over", k->quota, k->usage,
-			 k->usage == 1 ? "" : "s", excess);
-	}
-}

@@ -57,7 +57,7 @@ enum rt_source {
 	SOURCE_SCAN,		/* neither: fetch(2) on every process in /proc */
 };
 
-/* A kernel log line "restrack: Killed process PID (COMM): ..." parsed. */
+/* Why a quota killed run's CMD (restrack_pidfd_get(2)), for the report. */
 enum kill_kind { KILL_HEAP, KILL_FILES };
 
 struct kill_info {
@@ -111,8 +111,6 @@ int parse_delay(const char *s, double *seconds);
 int status_parse_line(const char *line, struct rt_proc *p);
 int status_parse(const char *buf, struct rt_proc **list, size_t *n);
 int status_parse_pids(const char *buf, pid_t **pids, size_t *n);
-int kill_line_parse(const char *line, struct kill_info *k);
-int kill_find(const char *log, pid_t pid, struct kill_info *k);
 
 /* util.c: the system */
 int status_read(struct rt_proc **list, size_t *n);
@@ -141,7 +139,6 @@ char *format_percent(unsigned long usage, unsigned long long limit,
 const char *comm_text(const char *comm, char *buf, size_t size);
 void print_show(FILE *f, const struct rt_proc *p);
 void print_status(FILE *f, const struct rt_proc *list, size_t n);
-void format_kill(char *buf, size_t size, const struct kill_info *k);
 void report_add_proc(struct report *r, const struct rt_proc *p);
 void report_add_note(struct report *r, const char *msg);
 void report_add_error(struct report *r, pid_t pid, int err, const char *msg);
