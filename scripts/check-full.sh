@@ -8,15 +8,17 @@
 #  2. make repro: the 6.1 virt packages built twice, compared byte for byte;
 #  3. Secure Boot with restrack's own kernel: the generic 6.12 x86_64
 #     packages (FLAVOUR=generic LOCALMODCONFIG=1, image signed with the test
-#     key or SB_KEY=/SB_CERT=), then make e2e-sb with them.
+#     key or SB_KEY=/SB_CERT=), then make e2e-sb with them;
+#  4. make e2e-trixie: Debian 13 with those same generic packages (after
+#     "sb", which builds them; alone, it builds them when missing).
 #
 # Each step's log is in build/check-full/; ends with "N passed, N failed"
 # (make check's own tests, plus one for each other step).  CHECK_FULL_STEPS
-# ("check repro sb" by default) narrows the run.
+# ("check repro sb trixie" by default) narrows the run.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-steps=${CHECK_FULL_STEPS:-check repro sb}
+steps=${CHECK_FULL_STEPS:-check repro sb trixie}
 logs=$RESTRACK_ROOT/build/check-full
 rm -rf "$logs"
 mkdir -p "$logs"
@@ -73,7 +75,12 @@ for s in $steps; do
 			failed=$((failed + 1))
 		fi
 		;;
-	*) die "CHECK_FULL_STEPS: unknown step '$s' (steps: check repro sb)" ;;
+	trixie)
+		step "make e2e-trixie (Debian 13, the generic 6.12 kernel through its initrd)" "$logs/e2e-trixie.log" \
+			"$RESTRACK_ROOT/scripts/e2e-trixie.sh"
+		grep -E '^e2e-trixie.sh: ' "$logs/e2e-trixie.log" | sed 's/^/  /' || true
+		;;
+	*) die "CHECK_FULL_STEPS: unknown step '$s' (steps: check repro sb trixie)" ;;
 	esac
 done
 echo "total time $SECONDS s"

@@ -93,8 +93,9 @@ if [ "$repos_only" = 1 ]; then
 fi
 
 # --- the checks, run in the image at every boot ------------------------------------
-# (lib-e2e.sh: the prologue with say, check_modules and check_quota, then
-# these stages, then "done" and a power-off.)
+# (lib-e2e.sh: the prologue with say, check_modules, check_quota,
+# apt_fail, remove_dkms and check_removed, then these stages, then "done"
+# and a power-off.)
 e2e_guest_files "$work" <<'EOF'
 case $stage in
 grub)
@@ -123,21 +124,14 @@ grub)
 		grep -o 'set default="gnulinux[^"]*"' /boot/grub/grub.cfg | sed 's/^/E2E: grub: /' >/dev/ttyS0
 		echo 6.12 >/etc/restrack-e2e-stage
 	else
-		tail -n 30 /tmp/apt.log | sed 's/^/E2E: FAIL apt: /' >/dev/ttyS0
+		apt_fail
 	fi ;;
 6.12)
 	check_modules
 	check_quota
-	if apt-get remove -y -q restrack-dkms >/tmp/apt.log 2>&1; then
-		say "apt-get remove restrack-dkms done"
-		find /lib/modules -name 'tracker.ko*' -o -name 'cleanup_kprobe.ko*' | sed 's/^/E2E: FAIL left behind: /' >/dev/ttyS0
-		echo removed >/etc/restrack-e2e-stage
-	else
-		tail -n 30 /tmp/apt.log | sed 's/^/E2E: FAIL apt: /' >/dev/ttyS0
-	fi ;;
+	remove_dkms ;;
 removed)
-	if grep -qE '^(cleanup_kprobe|tracker) ' /proc/modules; then say "FAIL modules loaded after removal"; else say "no restrack module loaded"; fi
-	check_quota ;;
+	check_removed ;;
 esac
 EOF
 

@@ -20,8 +20,10 @@ e2e_q35() { # image
 }
 
 # The shell functions every guest script starts with: say (an E2E line on
-# the console), check_modules (restrack-dkms's modules loaded) and
-# check_quota (restrack run --heap 8M on a growing process: SIGKILL, 137).
+# the console), check_modules (restrack-dkms's modules loaded),
+# check_quota (restrack run --heap 8M on a growing process: SIGKILL, 137),
+# apt_fail (the end of /tmp/apt.log as failures), remove_dkms and
+# check_removed (apt-get remove restrack-dkms, and the boot after it).
 e2e_guest_prologue() {
 	cat <<-'EOF'
 		#!/bin/sh
@@ -50,6 +52,28 @@ e2e_guest_prologue() {
 			sayall "run: " </tmp/run.out
 			say "restrack run --heap 8M: exit $rc"
 			if [ "$rc" = 137 ]; then say "heap quota kill ok"; else say "FAIL heap quota did not kill"; fi
+		}
+
+		apt_fail() { tail -n 30 /tmp/apt.log | sayall "FAIL apt: "; }
+
+		# apt-get remove restrack-dkms: no module file of it may be left in
+		# any kernel's tree; the next boot is stage "removed".
+		remove_dkms() {
+			if apt-get remove -y -q restrack-dkms >/tmp/apt.log 2>&1; then
+				say "apt-get remove restrack-dkms done"
+				find /lib/modules/ /usr/lib/modules/ -name 'tracker.ko*' -o -name 'cleanup_kprobe.ko*' 2>/dev/null |
+					sort -u | sayall "FAIL left behind: "
+				echo removed >/etc/restrack-e2e-stage
+			else
+				apt_fail
+			fi
+		}
+
+		# The boot after remove_dkms: no restrack module loaded, quotas
+		# still enforced (they are the kernel's).
+		check_removed() {
+			if grep -qE '^(cleanup_kprobe|tracker) ' /proc/modules; then say "FAIL modules loaded after removal"; else say "no restrack module loaded"; fi
+			check_quota
 		}
 	EOF
 }
