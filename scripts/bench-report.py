@@ -38,10 +38,24 @@ import tempfile
 import zlib
 
 # Conditions in the order of the guest program, and what they promise.
-CONDITION_ORDER = ["untracked", "untracked_armed", "tracked", "quota"]
+CONDITION_ORDER = ["untracked", "rlimit", "memcg", "untracked_armed", "tracked",
+                   "quota", "deny", "inherit"]
 TARGET_UNTRACKED = 1.01
 TARGET_TRACKED = 1.05
 TARGET_SCALING = 1.02
+# The peers (issue 12): the limited restrack condition ("quota": a limit
+# against a limit) on the patched kernel over the same workload limited by
+# the alternatives on the baseline kernel, the kernel their users run.
+TARGET_VS_RLIMIT = 1.02
+TARGET_VS_MEMCG = 1.00
+# fork with RESTRACK_INHERIT (every child tracked) over the baseline's fork.
+TARGET_INHERIT_FORK = 1.03
+FORK_WORKLOADS = ("fork_exit_wait", "vfork_exit")
+# deny no dearer than kill: deny / quota <= 1.00, plus what two boots of
+# the same kernel may differ by under icount (deterministic, but not to the
+# instruction: boot-to-boot differences of a few tenths of a percent).
+TARGET_DENY = 1.005
+PEER_CONDITIONS = ("rlimit", "memcg")
 NO_TARGET_WORKLOADS = {"register_deregister"}
 # Controls: no target, since what they measure with many processes is the
 # kernel's own pid lookup, the part of register_deregister that is not the
@@ -54,6 +68,18 @@ CONDITION_TEXT = {
                        "this one not",
     "tracked": "patched, this process tracked, no quota",
     "quota": "patched, tracked with quotas 1024 MiB / 1024 files",
+    "rlimit": "untracked, RLIMIT_DATA 1024 MiB and RLIMIT_NOFILE 1024 (the "
+              "quotas of `quota` as rlimits); on the baseline kernel the "
+              "reference of the rlimit target, on the patched kernel for "
+              "information (ratio to the baseline's rlimit)",
+    "memcg": "untracked, in a memory cgroup (cgroup2) with memory.max 1024 MiB; "
+             "on the baseline kernel the reference of the memcg target, on "
+             "the patched kernel for information (ratio to the baseline's memcg)",
+    "deny": "patched, the quotas of `quota` set with restrack_pidfd_set_quota() "
+            "and RESTRACK_ACTION_DENY (the growth fails) instead of the kill",
+    "inherit": "patched, registered with RESTRACK_INHERIT and the quotas of "
+               "`quota` (kill): every child tracked from birth; fork-type "
+               "workloads only",
 }
 
 BENCH_RE = re.compile(
@@ -94,8 +120,10 @@ def target_of(cond, workload):
         return None
     if cond in ("untracked", "untracked_armed"):
         return TARGET_UNTRACKED
-    if cond in ("tracked", "quota") or cond.startswith("others"):
+    if cond in ("tracked", "quota", "deny") or cond.startswith("others"):
         return TARGET_TRACKED
+    if cond == "inherit" and workload in FORK_WORKLOADS:
+        return TARGET_INHERIT_FORK
     return None
 
 
@@ -122,7 +150,8 @@ class LogError(Exception):
 def parse_log(path):
     """The figures of one guest run: {cond: {workload: [(iters, ns)...]}}."""
     out = {"info": {}, "figures": {}, "skips": [], "invalid": [], "errors": [],
-           "notes": [], "conds": {}, "done": None, "exit": None}
+           "notes": [], "conds": {}, "done": None, "exit": None,
+           "unavailable": {}}
     try:
         with open(path, errors="replace") as f:
             lines = f.read().splitlines()
@@ -152,6 +181,8 @@ def parse_log(path):
             out["conds"][kv.get("cond")] = kv
         elif word == "BENCH-SKIP":
             out["skips"].append(kv)
+        elif word == "BENCH-UNAVAILABLE":
+            out["unavailable"][kv.get("cond")] = kv.get("reason", "?")
         elif word == "BENCH-INVALID":
             out["invalid"].append(kv.get("cond"))
         elif word == "BENCH-ERROR":
@@ -249,7 +280,8 @@ def analyse_kernel(k, problems):
     """Figures, ratios and verdicts of one kernel; appends to problems."""
     res = {"series": k["series"], "arch": k["arch"], "notes": list(k["notes"]),
            "runs": [], "baseline": None, "figures": {}, "scaling": {},
-           "setup": {}, "release": None}
+           "setup": {}, "release": None, "unavailable": {},
+           "baseline_unavailable": {}, "peers": {}}
     name = "%s/%s" % (k["series"], k["arch"])
     parsed = {}     # role: the figures of all its runs together
     for run in k["runs"]:
@@ -273,6 +305,8 @@ def analyse_kernel(k, problems):
         info["skips"] = p["skips"]
         if role not in parsed:
             parsed[role] = {"info": p["info"], "figures": {}, "conds": {}}
+        res["unavailable" if role == "patched" else "baseline_unavailable"].update(
+            p["unavailable"])
         parsed[role]["figures"].update(p["figures"])
         parsed[role]["conds"].update(p["conds"])
         if p["info"].get("tracker") != parsed[role]["info"].get("tracker"):
@@ -310,15 +344,22 @@ def analyse_kernel(k, problems):
         res["setup"] = patched["conds"]
     # The reference figures: the baseline kernel's "untracked" condition, or
     # in stand-in mode the patched kernel's.
+    # The baseline's peer conditions (rlimit, memcg) are the references of
+    # the same conditions on the patched kernel and of the peer targets.
     base_src = None
     if "baseline" in parsed:
-        base_src = parsed["baseline"]["figures"].get("untracked", {})
+        base_src = parsed["baseline"]["figures"]
         res["baseline"] = "baseline"
     elif k["standin"] and patched:
-        base_src = patched["figures"].get("untracked", {})
+        base_src = patched["figures"]
         res["baseline"] = "standin"
-    base = {wl: stats(r) for wl, r in (base_src or {}).items()}
+        res["baseline_unavailable"] = res["unavailable"]
+    base_by_cond = {c: {wl: stats(r) for wl, r in (base_src or {}).get(c, {}).items()}
+                    for c in ("untracked",) + PEER_CONDITIONS}
+    base = base_by_cond["untracked"]
     res["baseline_figures"] = base
+    res["baseline_peer_figures"] = {c: base_by_cond[c] for c in PEER_CONDITIONS
+                                    if base_by_cond[c]}
 
     if not patched:
         return res
@@ -327,7 +368,7 @@ def analyse_kernel(k, problems):
             s = stats(reps)
             tgt = target_of(cond, wl)
             s["target"] = tgt
-            b = base.get(wl)
+            b = (base_by_cond[cond] if cond in PEER_CONDITIONS else base).get(wl)
             if b:
                 bn = b["ns_per_op"]
                 pn = s["ns_per_op"]
@@ -341,8 +382,36 @@ def analyse_kernel(k, problems):
                 s["verdict"] = None
             res["figures"].setdefault(cond, {})[wl] = s
 
-    # Scaling: cost with N others tracked against the cost with 1.
+    # The peer targets: quota over the baseline's rlimit and memcg, deny
+    # over quota.
     figs = res["figures"]
+
+    def peer(num, ref, target, why_missing):
+        if not num or not ref:
+            return {"target": target, "ratio": None, "verdict": None,
+                    "unavailable": why_missing}
+        n, r = num["ns_per_op"], ref["ns_per_op"]
+        ratio = n["median"] / r["median"]
+        return {"target": target, "ratio": ratio, "unavailable": None,
+                "verdict": verdict(ratio, n["q1"] / r["q3"], n["q3"] / r["q1"], target)}
+
+    def why(cond, unav):
+        return unav.get(cond) and "not available on this kernel (%s)" % unav[cond].replace("_", " ")
+
+    for wl in figs.get("quota", {}):
+        if wl in NO_TARGET_WORKLOADS or wl in CONTROL_WORKLOADS:
+            continue
+        q = figs["quota"][wl]
+        res["peers"][wl] = {
+            "quota_over_rlimit": peer(q, base_by_cond["rlimit"].get(wl), TARGET_VS_RLIMIT,
+                                      why("rlimit", res["baseline_unavailable"])),
+            "quota_over_memcg": peer(q, base_by_cond["memcg"].get(wl), TARGET_VS_MEMCG,
+                                     why("memcg", res["baseline_unavailable"])),
+            "deny_over_quota": peer(figs.get("deny", {}).get(wl), q, TARGET_DENY,
+                                    why("deny", res["unavailable"])),
+        }
+
+    # Scaling: cost with N others tracked against the cost with 1.
     others = sorted((c for c in figs if re.match(r"^others\d+$", c)),
                     key=cond_sort_key)
     workloads = []
@@ -398,14 +467,25 @@ def check_complete(res, settings, problems):
     want_c = [c for c in settings.get("conditions", "").split(",") if c]
     if any(r["parsed"] and r["role"] == "patched" for r in res["runs"]):
         for c in want_c:
+            if c in res["unavailable"]:
+                continue    # the kernel lacks what it needs: reported as such
             many = re.match(r"^(others|idle)(\d+)$", c)
-            for w in (scaling_w if many and int(many.group(2)) > 1 else want_w):
+            wls = scaling_w if many and int(many.group(2)) > 1 else want_w
+            if c == "inherit":
+                wls = [w for w in wls if w in FORK_WORKLOADS]
+            for w in wls:
                 if w not in res["figures"].get(c, {}):
                     problems.append("%s: no figure for %s/%s" % (name, c, w))
     if res["baseline"] == "baseline":
         for w in want_w:
             if w not in res["baseline_figures"]:
                 problems.append("%s: no baseline figure for %s" % (name, w))
+        for c in settings.get("baseline_conditions", "untracked").split(","):
+            if c not in PEER_CONDITIONS or c in res["baseline_unavailable"]:
+                continue
+            for w in want_w:
+                if w not in res["baseline_peer_figures"].get(c, {}):
+                    problems.append("%s: no baseline figure for %s/%s" % (name, c, w))
 
 
 # ---------------------------------------------------------------------------
@@ -453,6 +533,11 @@ def kernel_markdown(res, settings, mode, problems):
         out.append("> No baseline figures: ratios and verdicts are missing.")
     for n in res["notes"]:
         out.append("- note: %s" % n)
+    unav = dict(res["baseline_unavailable"])
+    unav.update(res["unavailable"])
+    for c, r in sorted(unav.items(), key=lambda kv: cond_sort_key(kv[0])):
+        out.append("- `%s`: not available on this kernel (%s): not measured, its "
+                   "targets neither met nor missed" % (c, r.replace("_", " ")))
     out.append("")
     figs = res["figures"]
     conds = sorted(figs, key=cond_sort_key)
@@ -469,9 +554,11 @@ def kernel_markdown(res, settings, mode, problems):
                "q1 and q3 the quartiles of the reps (with 5 reps the 2nd and 4th; "
                "with fewer than 4, min and max). Every rep is in results.json.")
     out.append("")
+    peer_base = [c for c in PEER_CONDITIONS
+                 if res["baseline"] == "baseline" and c in res.get("baseline_peer_figures", {})]
     head = ["workload", "iters"] + (
         ["baseline (STAND-IN)" if res["baseline"] == "standin" else "baseline"]
-        if res["baseline"] else []) + conds
+        if res["baseline"] else []) + ["baseline %s" % c for c in peer_base] + conds
     out.append("| " + " | ".join(head) + " |")
     out.append("|" + "---|" * len(head))
     for wl in wls:
@@ -479,6 +566,9 @@ def kernel_markdown(res, settings, mode, problems):
         row = [wl, "{:,}".format(any_f["iters"]) if any_f else ""]
         if res["baseline"]:
             b = res["baseline_figures"].get(wl)
+            row.append("%s (%.1f%%)" % (fmt_ns(b["ns_per_op"]["median"]), b["ns_per_op"]["iqr_pct"]) if b else "—")
+        for c in peer_base:
+            b = res["baseline_peer_figures"][c].get(wl)
             row.append("%s (%.1f%%)" % (fmt_ns(b["ns_per_op"]["median"]), b["ns_per_op"]["iqr_pct"]) if b else "—")
         for c in conds:
             f = figs[c].get(wl)
@@ -493,11 +583,22 @@ def kernel_markdown(res, settings, mode, problems):
                    "✓ met, ✗ missed; `~`: the spread straddles the target "
                    "(q1/q3 over q3/q1 of the baseline), so the verdict is within noise. "
                    "`register_deregister` has no target (the baseline kernel "
-                   "answers ENOSYS). Conditions `idleN` are controls, without target."
-                   % (TARGET_UNTRACKED, TARGET_TRACKED))
+                   "answers ENOSYS). Conditions `idleN` are controls, without target. "
+                   "`deny` has the tracked target; `inherit` (fork-type workloads "
+                   "only) ≤ %.2f of the baseline's fork. `rlimit` and `memcg` on the "
+                   "patched kernel are divided by the same condition on the baseline "
+                   "kernel, for information (no target)."
+                   % (TARGET_UNTRACKED, TARGET_TRACKED, TARGET_INHERIT_FORK))
         out.append("")
-        head = ["workload"] + ["%s%s" % (c, " (≤%.2f)" % target_of(c, "x") if target_of(c, "x") else "")
-                               for c in conds]
+
+        def col(c):
+            if c == "inherit":
+                return "inherit (fork ≤%.2f)" % TARGET_INHERIT_FORK
+            if c in PEER_CONDITIONS:
+                return "%s (/ baseline %s)" % (c, c)
+            t = target_of(c, "x")
+            return c + (" (≤%.2f)" % t if t else "")
+        head = ["workload"] + [col(c) for c in conds]
         out.append("| " + " | ".join(head) + " |")
         out.append("|" + "---|" * len(head))
         for wl in wls:
@@ -547,6 +648,34 @@ def kernel_markdown(res, settings, mode, problems):
             out.append("| " + " | ".join(row) + " |")
         out.append("")
 
+    if res["peers"] and res["baseline"]:
+        out.append("### Against the alternatives: rlimit and memcg, deny against kill")
+        out.append("")
+        out.append("The restrack condition compared with the peers is `quota` (tracked "
+                   "with quotas on the patched kernel): a limit against a limit, the "
+                   "peers being the same workloads limited by RLIMIT_DATA/RLIMIT_NOFILE "
+                   "or a memory cgroup's memory.max on the baseline kernel, the "
+                   "kernel a user of the alternatives runs. Targets: `quota / rlimit` "
+                   "≤ %.2f, `quota / memcg` ≤ %.2f, `deny / quota` ≤ %.3f (deny no "
+                   "dearer than kill; icount is deterministic, the 0.5%% is what two "
+                   "boots may differ by). A peer the kernel lacks is \"n/a\": neither "
+                   "met nor missed." % (TARGET_VS_RLIMIT, TARGET_VS_MEMCG, TARGET_DENY))
+        out.append("")
+        out.append("| workload | quota / rlimit (≤%.2f) | quota / memcg (≤%.2f) | deny / quota (≤%.3f) |"
+                   % (TARGET_VS_RLIMIT, TARGET_VS_MEMCG, TARGET_DENY))
+        out.append("|---|---|---|---|")
+        for wl in wls:
+            p = res["peers"].get(wl)
+            if not p:
+                continue
+            row = [wl]
+            for key in ("quota_over_rlimit", "quota_over_memcg", "deny_over_quota"):
+                e = p[key]
+                row.append(fmt_ratio(e["ratio"]) + mark(e["verdict"]) if e["ratio"] is not None
+                           else ("n/a" if e["unavailable"] else "—"))
+            out.append("| " + " | ".join(row) + " |")
+        out.append("")
+
     setup = res.get("setup") or {}
     if setup:
         def kb(v):
@@ -572,6 +701,16 @@ def kernel_markdown(res, settings, mode, problems):
             else:
                 missed += 1
                 misses.append("%s/%s %.3f" % (c, wl, f["ratio_to_baseline"]["median"]))
+    for wl, p in res["peers"].items():
+        for key, e in p.items():
+            v = e["verdict"]
+            if v is None:
+                continue
+            if v.startswith("met"):
+                met += 1
+            else:
+                missed += 1
+                misses.append("%s/%s %.3f" % (key, wl, e["ratio"]))
     for wl, s in res["scaling"].items():
         v = s.get("verdict")
         if v is None:
@@ -1011,6 +1150,12 @@ def main(argv):
         "units": "guest ns per operation under QEMU -icount shift=0 (= guest instructions)",
         "targets": {"untracked": TARGET_UNTRACKED, "tracked": TARGET_TRACKED,
                     "scaling": TARGET_SCALING,
+                    "quota_over_rlimit": TARGET_VS_RLIMIT,
+                    "quota_over_memcg": TARGET_VS_MEMCG,
+                    "deny_over_quota": TARGET_DENY,
+                    "inherit_fork": TARGET_INHERIT_FORK,
+                    "peers_definition": "patched quota / baseline rlimit or memcg; "
+                                        "patched deny / patched quota",
                     "scaling_definition": "othersMAX / others1, same kernel"},
         "settings": m["settings"],
         "kernels": results,

@@ -6,9 +6,10 @@
 # kernel's config with SLUB, -O2 and no lock debugging, FLAVOUR=bench) and
 # the baseline (same source and configuration, CONFIG_RESOURCE_TRACKER off),
 # compile tests/bench/restrack_bench.c for the architecture, boot the
-# baseline with the "untracked" condition and the patched kernel once for
-# each condition (so that every condition starts from the same fresh boot,
-# as the baseline does), all with vm-run.sh -i (-icount
+# baseline once for each condition that needs no tracker ("untracked" and
+# the peers "rlimit" and "memcg", those asked for) and the patched kernel
+# once for each condition (so that every condition starts from the same
+# fresh boot, as the baseline does), all with vm-run.sh -i (-icount
 # shift=0,align=off,sleep=off: the guest clock counts instructions), and
 # write into out/bench/:
 #
@@ -36,8 +37,10 @@
 #                    iteration, at mmap_1m_touch:1000,fork_exit_wait:5000,
 #                    vfork_exit:5000,thread_create_exit:5000; at 100000
 #                    they would make a run hours longer)
-#   BENCH_CONDITIONS comma list (untracked,untracked_armed,tracked,quota,
-#                    others1,others100,others1000,others10000,idle10000)
+#   BENCH_CONDITIONS comma list (untracked,rlimit,memcg,untracked_armed,
+#                    tracked,quota,deny,inherit,others1,others100,
+#                    others1000,others10000,idle10000); the baseline kernel
+#                    runs those of untracked,rlimit,memcg (untracked always)
 #   BENCH_SCALING_WORKLOADS  the workloads of the conditions with many other
 #                    processes (othersN and idleN, N > 1): comma list, or
 #                    "all" (open_close,dup_close,mmap_4k,brk,getpgid_x2,
@@ -80,7 +83,7 @@ if [ "$smoke" = 1 ]; then
 	reps=${BENCH_REPS:-1}
 	workloads=${BENCH_WORKLOADS:-open_close,dup_close,pipe_close,socket_close,scm_rights_pass,mmap_4k,mmap_1m_touch:10,brk,malloc_1m,fork_exit_wait:10,vfork_exit:10,getpgid_x2,thread_create_exit:10,register_deregister}
 	scaling_workloads=${BENCH_SCALING_WORKLOADS:-all}
-	conditions=${BENCH_CONDITIONS:-untracked,untracked_armed,tracked,quota,others1,others10,idle10}
+	conditions=${BENCH_CONDITIONS:-untracked,rlimit,memcg,untracked_armed,tracked,quota,deny,inherit,others1,others10,idle10}
 	per_cond=${BENCH_BOOT_PER_CONDITION:-0}
 	timeout=${BENCH_TIMEOUT:-600}
 	out=${BENCH_OUT:-$RESTRACK_ROOT/build/bench/smoke}
@@ -90,7 +93,7 @@ else
 	reps=${BENCH_REPS:-3}
 	workloads=${BENCH_WORKLOADS:-$all_workloads}
 	scaling_workloads=${BENCH_SCALING_WORKLOADS:-open_close,dup_close,mmap_4k,brk,getpgid_x2,register_deregister}
-	conditions=${BENCH_CONDITIONS:-untracked,untracked_armed,tracked,quota,others1,others100,others1000,others10000,idle10000}
+	conditions=${BENCH_CONDITIONS:-untracked,rlimit,memcg,untracked_armed,tracked,quota,deny,inherit,others1,others100,others1000,others10000,idle10000}
 	per_cond=${BENCH_BOOT_PER_CONDITION:-1}
 	timeout=${BENCH_TIMEOUT:-43200}
 	out=${BENCH_OUT:-$RESTRACK_ROOT/out/bench}
@@ -149,8 +152,16 @@ if [ "$smoke" = 1 ]; then
 	kernels=$pick
 fi
 
+# The conditions of the baseline kernel: those that need no tracker, the
+# references of the ratios ("untracked", always) and of the peer targets.
+base_conds=untracked
+for c in rlimit memcg; do
+	case ,$conditions, in *,"$c",*) base_conds=$base_conds,$c ;; esac
+done
+
 record mode "$([ "$smoke" = 1 ] && echo smoke || echo full)"
 record settings "iters=$iters" "reps=$reps" "workloads=$workloads" "conditions=$conditions" \
+	"baseline_conditions=$base_conds" \
 	"scaling_workloads=$scaling_workloads" "patched_flavour=$patched"
 
 # Build (or just check) a kernel; true when its image is there.
@@ -230,8 +241,12 @@ for k in $kernels; do
 		record note "$series" "$arch" "the baseline kernel did not build: no ratios"
 		failed=1
 	fi
-	if [ "$baseline" = 1 ]; then
-		runs+=("$series $arch baseline baseline $prog untracked $workloads")
+	if [ "$baseline" = 1 ] && [ "$per_cond" = 1 ]; then
+		for c in ${base_conds//,/ }; do
+			runs+=("$series $arch baseline baseline $prog $c $workloads")
+		done
+	elif [ "$baseline" = 1 ]; then
+		runs+=("$series $arch baseline baseline $prog $base_conds $workloads")
 	fi
 	if [ "$per_cond" = 1 ]; then
 		for c in ${conditions//,/ }; do

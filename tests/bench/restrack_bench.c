@@ -45,7 +45,19 @@
  *   untracked         nothing was ever registered by this program
  *   untracked_armed   another process is tracked (hooks live), we are not
  *   tracked           this process tracked, no quota
+ *   rlimit            untracked, RLIMIT_DATA 1024 MiB and RLIMIT_NOFILE
+ *                     1024 (the quotas of "quota" as rlimits, never hit):
+ *                     the peer an unpatched kernel offers
+ *   memcg             untracked, in a memory cgroup of its own (cgroup2,
+ *                     mounted if need be) with memory.max 1024 MiB: the
+ *                     other peer (it has no limit on descriptors)
  *   quota             tracked, quotas 1024 MiB and 1024 files (never hit)
+ *   deny              "quota" set with the pidfd calls, both quotas with
+ *                     RESTRACK_ACTION_DENY instead of the kill
+ *   inherit           registered with RESTRACK_INHERIT and the quotas of
+ *                     "quota" (kill), so that every child is tracked from
+ *                     its birth; runs the fork-type workloads only
+ *                     (fork_exit_wait, vfork_exit)
  *   idleN             tracked, while N other processes exist, untracked:
  *                     the control for othersN (what N processes cost the
  *                     kernel whether tracked or not)
@@ -53,7 +65,10 @@
  *                     (N sleeping processes, registered; e.g. others10000)
  * Default: untracked,untracked_armed,tracked,quota,others1,others100,
  * others1000,others10000,idle10000.  On a kernel without the system calls (ENOSYS)
- * only "untracked" runs; the others are reported as skipped.
+ * only "untracked", "rlimit" and "memcg" run; the others are reported as
+ * skipped.  A condition that needs what the kernel lacks (deny and inherit:
+ * the pidfd calls; memcg: the memory cgroup) is reported as
+ * BENCH-UNAVAILABLE, not measured, and the program does not fail for it.
  *
  * Each (condition, workload) pair runs ITER iterations (default 100000)
  * REPS times (default 5), each rep preceded by ITER/100 (at least 10)
@@ -71,6 +86,7 @@
  *     (ctxt: context switches in the whole system during the loop)
  *   BENCH-SKIP cond=C [workload=W] reason=R   (that figure is missing)
  *   BENCH-INVALID cond=C reason=R   (the condition's figures are void)
+ *   BENCH-UNAVAILABLE cond=C reason=R (this kernel lacks what C needs)
  *   BENCH-SUMMARY ... (human-readable median ns/op table)
  *   BENCH-DONE status=ok|failed
  * Exits 0 when every requested figure was measured or legitimately skipped.
@@ -88,10 +104,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -99,6 +117,29 @@
 #include <unistd.h>
 
 #include <linux/resource_tracker.h>
+
+/*
+ * The pidfd calls, for the uapi headers of kernels that predate them (the
+ * program then finds ENOSYS and reports deny and inherit unavailable).
+ */
+#ifndef __NR_restrack_pidfd_register
+#define __NR_restrack_pidfd_register	553
+#define __NR_restrack_pidfd_set_quota	554
+#endif
+#ifndef RESTRACK_INHERIT
+#define RESTRACK_INHERIT	0x1U
+#define RESTRACK_QUOTA_HEAP	0x1ULL
+#define RESTRACK_QUOTA_FILES	0x2ULL
+#define RESTRACK_ACTION_KILL	0
+#define RESTRACK_ACTION_DENY	1
+struct restrack_quota_args {
+	uint64_t mask, heap_bytes, files;
+	uint32_t heap_action, files_action;
+};
+#endif
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open		434
+#endif
 
 #define TMPFILE		"/tmp/restrack_bench.tmp"
 #define QUOTA_HEAP_MB	1024L
@@ -116,6 +157,8 @@ static bool have_tracker;
 static bool failed;
 /* Set once this program registered anything: the static key is on. */
 static bool armed;
+/* The pidfd calls (553-555) answer: not ENOSYS. */
+static bool have_pidfd_calls;
 
 /* The untracked helper that register_deregister registers. */
 static pid_t target_pid = -1;
@@ -147,6 +190,18 @@ static long rt_reset(pid_t pid)
 static long rt_fetch(struct per_proc_resource *r, pid_t pid)
 {
 	return syscall(__NR_fetch, r, pid);
+}
+
+static long rt_pidfd_register(int pidfd, unsigned int flags)
+{
+	return syscall(__NR_restrack_pidfd_register, (long)pidfd, flags);
+}
+
+static long rt_pidfd_set_quota(int pidfd, const struct restrack_quota_args *q,
+			       unsigned int flags)
+{
+	return syscall(__NR_restrack_pidfd_set_quota, (long)pidfd, q, sizeof(*q),
+		       flags);
 }
 
 static uint64_t now_ns(void)
@@ -755,7 +810,24 @@ static void group_stop(struct group *g)
  * Conditions.
  */
 
-enum cond_kind { UNTRACKED, UNTRACKED_ARMED, TRACKED, QUOTA, IDLE, OTHERS };
+/*
+ * In the order they run.  The peers (rlimit, memcg) are untracked and run
+ * before anything is registered, as "untracked" does.
+ */
+enum cond_kind {
+	UNTRACKED, RLIMIT, MEMCG, UNTRACKED_ARMED, TRACKED, QUOTA, DENY,
+	INHERIT, IDLE, OTHERS
+};
+
+static const struct {
+	const char *name;
+	enum cond_kind kind;
+} cond_names[] = {
+	{ "untracked", UNTRACKED }, { "baseline", UNTRACKED },
+	{ "rlimit", RLIMIT }, { "memcg", MEMCG },
+	{ "untracked_armed", UNTRACKED_ARMED }, { "tracked", TRACKED },
+	{ "quota", QUOTA }, { "deny", DENY }, { "inherit", INHERIT },
+};
 
 struct condition {
 	char name[32];
@@ -783,15 +855,13 @@ static int parse_condition(const char *s, struct condition *c)
 	if (strlen(s) >= sizeof(c->name))
 		return -1;
 	strcpy(c->name, s);
-	if (!strcmp(s, "untracked") || !strcmp(s, "baseline"))
-		c->kind = UNTRACKED;
-	else if (!strcmp(s, "untracked_armed"))
-		c->kind = UNTRACKED_ARMED;
-	else if (!strcmp(s, "tracked"))
-		c->kind = TRACKED;
-	else if (!strcmp(s, "quota"))
-		c->kind = QUOTA;
-	else if (!strncmp(s, "others", 6) || !strncmp(s, "idle", 4)) {
+	for (size_t i = 0; i < sizeof(cond_names) / sizeof(cond_names[0]); i++) {
+		if (!strcmp(s, cond_names[i].name)) {
+			c->kind = cond_names[i].kind;
+			goto named;
+		}
+	}
+	if (!strncmp(s, "others", 6) || !strncmp(s, "idle", 4)) {
 		const char *num = s + (s[0] == 'o' ? 6 : 4);
 
 		c->kind = s[0] == 'o' ? OTHERS : IDLE;
@@ -801,6 +871,7 @@ static int parse_condition(const char *s, struct condition *c)
 	} else {
 		return -1;
 	}
+named:
 	if (c->kind == UNTRACKED)
 		strcpy(c->name, "untracked");
 	return 0;
@@ -813,6 +884,220 @@ static int parse_condition(const char *s, struct condition *c)
  */
 static struct group others = { .cmd_fd = -1 };
 static struct group target = { .cmd_fd = -1 };
+
+/* The untracked conditions, which run on the baseline kernel too. */
+static bool needs_tracker(const struct condition *c)
+{
+	return c->kind != UNTRACKED && c->kind != RLIMIT && c->kind != MEMCG;
+}
+
+/*
+ * rlimit: the quotas of "quota" as the limits an unpatched kernel has.
+ * RLIMIT_DATA limits the measure the heap quota limits (private writable
+ * memory, mm->data_vm); RLIMIT_NOFILE bounds the descriptor numbers, the
+ * file quota their count: here (descriptors 0 to a few) the same.
+ */
+static struct rlimit saved_data, saved_nofile;
+static bool rlimits_saved;
+
+static int rlimits_set(void)
+{
+	struct rlimit data = { QUOTA_HEAP_MB << 20, QUOTA_HEAP_MB << 20 };
+	struct rlimit nofile = { QUOTA_FILES, QUOTA_FILES };
+
+	if (getrlimit(RLIMIT_DATA, &saved_data) ||
+	    getrlimit(RLIMIT_NOFILE, &saved_nofile)) {
+		fail("getrlimit(RLIMIT_DATA, RLIMIT_NOFILE)");
+		return -1;
+	}
+	rlimits_saved = true;
+	if (setrlimit(RLIMIT_DATA, &data) || setrlimit(RLIMIT_NOFILE, &nofile)) {
+		fail("setrlimit(RLIMIT_DATA, RLIMIT_NOFILE)");
+		return -1;
+	}
+	return 0;
+}
+
+static bool rlimits_are_set(void)
+{
+	struct rlimit data, nofile;
+
+	return !getrlimit(RLIMIT_DATA, &data) && !getrlimit(RLIMIT_NOFILE, &nofile) &&
+	       data.rlim_cur == (rlim_t)QUOTA_HEAP_MB << 20 &&
+	       nofile.rlim_cur == (rlim_t)QUOTA_FILES;
+}
+
+static void rlimits_restore(void)
+{
+	if (rlimits_saved && (setrlimit(RLIMIT_DATA, &saved_data) ||
+			      setrlimit(RLIMIT_NOFILE, &saved_nofile)))
+		fail("setrlimit(restore)");
+	rlimits_saved = false;
+}
+
+/*
+ * memcg: a memory cgroup of our own under the cgroup2 root, memory.max the
+ * heap quota.  The root is /sys/fs/cgroup, mounted there if it is not yet
+ * (else on a directory in /tmp).
+ */
+#define MEMCG_NAME	"restrack_bench"
+static char cg_root[64];
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t len = (ssize_t)strlen(val), n = -1;
+
+	if (fd >= 0) {
+		n = write(fd, val, len);
+		close(fd);
+	}
+	return n == len ? 0 : -1;
+}
+
+static int cg_write(const char *file, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", cg_root, file);
+	return write_str(path, val);
+}
+
+/*
+ * Find or mount the cgroup2 root with the memory controller; NULL, or why
+ * the kernel cannot have a memory cgroup.
+ */
+static const char *memcg_unavailable(void)
+{
+	static const char *const roots[] = { "/sys/fs/cgroup", "/tmp/restrack_bench_cgroup" };
+	char path[128], buf[256] = "";
+	ssize_t n;
+	int fd;
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(cg_root, sizeof(cg_root), "%s", roots[i]);
+		snprintf(path, sizeof(path), "%s/cgroup.controllers", cg_root);
+		if (!access(path, F_OK))
+			break;
+		if (i)
+			mkdir(cg_root, 0755);
+		if (!mount("cgroup2", cg_root, "cgroup2", 0, NULL))
+			break;
+		if (errno == ENODEV)
+			return "no_cgroup2_(CONFIG_CGROUPS)";
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", cg_root);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return "no_cgroup2_mount";
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	if (!strstr(buf, "memory"))
+		return "no_memory_controller_(CONFIG_MEMCG)";
+	return NULL;
+}
+
+static int memcg_enter(void)
+{
+	char path[128], max[32];
+
+	snprintf(path, sizeof(path), "%s/" MEMCG_NAME, cg_root);
+	snprintf(max, sizeof(max), "%ld", QUOTA_HEAP_MB << 20);
+	if (cg_write("cgroup.subtree_control", "+memory")) {
+		fail("cgroup.subtree_control: +memory");
+		return -1;
+	}
+	if (mkdir(path, 0755) && errno != EEXIST) {
+		fail("mkdir cgroup " MEMCG_NAME);
+		return -1;
+	}
+	if (cg_write(MEMCG_NAME "/memory.max", max)) {
+		fail(MEMCG_NAME "/memory.max");
+		return -1;
+	}
+	if (cg_write(MEMCG_NAME "/cgroup.procs", "0")) {
+		fail(MEMCG_NAME "/cgroup.procs");
+		return -1;
+	}
+	return 0;
+}
+
+/* Are we in our memory cgroup? */
+static bool memcg_in(void)
+{
+	char buf[256] = "";
+	int fd = open("/proc/self/cgroup", O_RDONLY);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+	return strstr(buf, "0::/" MEMCG_NAME "\n") != NULL;
+}
+
+static void memcg_leave(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/" MEMCG_NAME, cg_root);
+	if (cg_write("cgroup.procs", "0"))
+		fail("cgroup.procs (back to the root)");
+	else if (rmdir(path))
+		fail("rmdir cgroup " MEMCG_NAME);
+}
+
+/*
+ * deny and inherit: this process registered through a pidfd, with flags,
+ * and the quotas of "quota" with an action.  The pidfd is closed again, so
+ * that the file table is the one of "quota".
+ */
+static int register_self_pidfd(unsigned int flags, uint32_t action)
+{
+	struct restrack_quota_args q = {
+		.mask = RESTRACK_QUOTA_HEAP | RESTRACK_QUOTA_FILES,
+		.heap_bytes = (uint64_t)QUOTA_HEAP_MB << 20,
+		.files = QUOTA_FILES,
+		.heap_action = action,
+		.files_action = action,
+	};
+	int pidfd = (int)syscall(__NR_pidfd_open, (long)getpid(), 0L);
+	int ret = -1;
+
+	if (pidfd < 0) {
+		fail("pidfd_open(self)");
+		return -1;
+	}
+	if (rt_pidfd_register(pidfd, flags)) {
+		fail("restrack_pidfd_register(self)");
+	} else {
+		armed = true;
+		if (rt_pidfd_set_quota(pidfd, &q, 0))
+			fail("restrack_pidfd_set_quota(self)");
+		else
+			ret = 0;
+	}
+	close(pidfd);
+	return ret;
+}
+
+/* Why this kernel cannot run condition @c, or NULL. */
+static const char *cond_unavailable(const struct condition *c)
+{
+	if ((c->kind == DENY || c->kind == INHERIT) && !have_pidfd_calls)
+		return "no_pidfd_calls_(ENOSYS)";
+	if (c->kind == MEMCG)
+		return memcg_unavailable();
+	return NULL;
+}
+
+/* The workloads of the inherit condition: those that make processes. */
+static bool fork_type(const char *workload)
+{
+	return !strcmp(workload, "fork_exit_wait") || !strcmp(workload, "vfork_exit");
+}
 
 static int register_self(void)
 {
@@ -841,6 +1126,10 @@ static int cond_enter(const struct condition *c)
 	switch (c->kind) {
 	case UNTRACKED:
 		return 0;
+	case RLIMIT:
+		return rlimits_set();
+	case MEMCG:
+		return memcg_enter();
 	case UNTRACKED_ARMED:
 		if (rt_register(others.pids[0])) {
 			fail("register(sleeper)");
@@ -858,6 +1147,10 @@ static int cond_enter(const struct condition *c)
 			return -1;
 		}
 		return 0;
+	case DENY:
+		return register_self_pidfd(0, RESTRACK_ACTION_DENY);
+	case INHERIT:
+		return register_self_pidfd(RESTRACK_INHERIT, RESTRACK_ACTION_KILL);
 	case IDLE:
 		return register_self();
 	case OTHERS:
@@ -878,9 +1171,19 @@ static int cond_check(const struct condition *c)
 {
 	struct per_proc_resource r;
 	bool self = rt_fetch(&r, getpid()) == 0;
-	bool want_self = c->kind != UNTRACKED && c->kind != UNTRACKED_ARMED;
+	bool want_self = needs_tracker(c) && c->kind != UNTRACKED_ARMED;
 	bool want_others = c->kind == OTHERS || c->kind == UNTRACKED_ARMED;
 
+	if (c->kind == RLIMIT && !rlimits_are_set()) {
+		errno = EINVAL;
+		fail("the rlimits are not as the condition says");
+		return -1;
+	}
+	if (c->kind == MEMCG && !memcg_in()) {
+		errno = ENOENT;
+		fail("this process is not in its memory cgroup");
+		return -1;
+	}
 	if (!have_tracker)
 		return 0;
 	if (self != want_self) {
@@ -908,7 +1211,15 @@ static void cond_leave(const struct condition *c)
 	case UNTRACKED:
 	case UNTRACKED_ARMED:
 		break;
+	case RLIMIT:
+		rlimits_restore();
+		break;
+	case MEMCG:
+		memcg_leave();
+		break;
 	case QUOTA:
+	case DENY:
+	case INHERIT:
 		if (rt_reset(self))
 			fail("resource_reset(self)");
 		/* fall through */
@@ -1010,12 +1321,20 @@ static void run_condition(int ci)
 	const struct condition *c = &conds[ci];
 	uint64_t t0 = now_ns();
 
-	if (!have_tracker && c->kind != UNTRACKED) {
+	const char *why;
+
+	if (!have_tracker && needs_tracker(c)) {
 		printf("BENCH-SKIP cond=%s reason=ENOSYS\n", c->name);
 		return;
 	}
-	if (c->kind == UNTRACKED && armed)
-		printf("BENCH-NOTE cond=untracked runs after a registration: the hooks are live\n");
+	why = cond_unavailable(c);
+	if (why) {
+		printf("BENCH-UNAVAILABLE cond=%s reason=%s\n", c->name, why);
+		return;
+	}
+	if (!needs_tracker(c) && armed)
+		printf("BENCH-NOTE cond=%s runs after a registration: the hooks are live\n",
+		       c->name);
 	if (cond_enter(c) || cond_check(c)) {
 		printf("BENCH-SKIP cond=%s reason=setup-failed\n", c->name);
 		cond_leave(c);
@@ -1030,7 +1349,7 @@ static void run_condition(int ci)
 	for (int w = 0; w < NR_WORKLOADS; w++) {
 		long n = iters_of(w), warm = n / 100 < 10 ? 10 : n / 100;
 
-		if (!selected[w])
+		if (!selected[w] || (c->kind == INHERIT && !fork_type(workloads[w].name)))
 			continue;
 		for (int r = 0; r < reps; r++) {
 			uint64_t start, end;
@@ -1103,7 +1422,7 @@ static void summary(void)
 static void usage(void)
 {
 	printf("usage: restrack_bench [-n ITER] [-r REPS] [-c COND,...] [-w WORKLOAD[:ITER],...]\n");
-	printf("conditions: untracked untracked_armed tracked quota idleN othersN\n");
+	printf("conditions: untracked rlimit memcg untracked_armed tracked quota deny inherit idleN othersN\n");
 	printf("workloads:");
 	for (int w = 0; w < NR_WORKLOADS; w++)
 		printf(" %s", workloads[w].name);
@@ -1224,9 +1543,13 @@ int main(int argc, char **argv)
 	/* fetch(NULL-ish, 0) is EINVAL with the tracker, ENOSYS without. */
 	errno = 0;
 	have_tracker = !(rt_fetch(NULL, 0) && errno == ENOSYS);
+	/* And the pidfd calls: EBADF for the bad pidfd, ENOSYS without them. */
+	errno = 0;
+	have_pidfd_calls = !(rt_pidfd_register(-1, 0) && errno == ENOSYS);
 	uname(&u);
-	printf("BENCH-INFO tracker=%s machine=%s release=%s iters=%ld reps=%d pagesize=%ld\n",
-	       have_tracker ? "yes" : "no", u.machine, u.release, iters, reps, pagesize);
+	printf("BENCH-INFO tracker=%s pidfd_calls=%s machine=%s release=%s iters=%ld reps=%d pagesize=%ld\n",
+	       have_tracker ? "yes" : "no", have_pidfd_calls ? "yes" : "no",
+	       u.machine, u.release, iters, reps, pagesize);
 
 	if (setup_workloads()) {
 		printf("BENCH-DONE status=failed\n");
