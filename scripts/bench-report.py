@@ -688,38 +688,18 @@ def kernel_markdown(res, settings, mode, problems):
                        if "setup_ns" in v) + ".")
         out.append("")
 
-    # Verdict summary.
-    met = missed = 0
-    misses = []
-    for c in conds:
-        for wl, f in figs[c].items():
-            v = f.get("verdict")
-            if v is None:
-                continue
-            if v.startswith("met"):
-                met += 1
-            else:
-                missed += 1
-                misses.append("%s/%s %.3f" % (c, wl, f["ratio_to_baseline"]["median"]))
-    for wl, p in res["peers"].items():
-        for key, e in p.items():
-            v = e["verdict"]
-            if v is None:
-                continue
-            if v.startswith("met"):
-                met += 1
-            else:
-                missed += 1
-                misses.append("%s/%s %.3f" % (key, wl, e["ratio"]))
-    for wl, s in res["scaling"].items():
-        v = s.get("verdict")
-        if v is None:
-            continue
-        if v.startswith("met"):
-            met += 1
-        else:
-            missed += 1
-            misses.append("scaling/%s %.3f" % (wl, s["ratio"]))
+    # Verdict summary: (what, verdict, ratio) of every target judged.
+    judged = [("%s/%s" % (c, wl), f.get("verdict"),
+               f["ratio_to_baseline"]["median"] if f.get("ratio_to_baseline") else None)
+              for c in conds for wl, f in figs[c].items()]
+    judged += [("%s/%s" % (key, wl), e["verdict"], e["ratio"])
+               for wl, p in res["peers"].items() for key, e in p.items()]
+    judged += [("scaling/%s" % wl, s.get("verdict"), s.get("ratio"))
+               for wl, s in res["scaling"].items()]
+    judged = [j for j in judged if j[1] is not None]
+    misses = ["%s %.3f" % (what, r) for what, v, r in judged if not v.startswith("met")]
+    missed = len(misses)
+    met = len(judged) - missed
     res["targets_met"] = met
     res["targets_missed"] = missed
     res["missed"] = misses
@@ -1103,7 +1083,10 @@ def main(argv):
         "",
         "Kernels: the test kernels of `scripts/build-test-kernel.sh` (tinyconfig plus "
         "`config-fragments/`); the baseline is the same source and configuration with "
-        "`CONFIG_RESOURCE_TRACKER` off (`FLAVOUR=baseline`).",
+        "`CONFIG_RESOURCE_TRACKER` off (`FLAVOUR=baseline`). The baseline runs "
+        "`untracked` and the peers `rlimit` and `memcg` (the alternatives a user of "
+        "an unpatched kernel has); the peer targets divide the patched kernel's "
+        "`quota` by them.",
         "",
         "Conditions:",
         "",
