@@ -20,10 +20,13 @@ need_pkgs() {
 	[ "$(id -u)" -eq 0 ] ||
 		die "missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})"
 	info "installing ${missing[*]}"
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	# Two scripts at once (make check-full's lanes) wait for dpkg's lock
+	# instead of failing on it.
+	local wait=(-o DPkg::Lock::Timeout=900)
+	if ! DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -q --no-install-recommends \
 		"${missing[@]}" >/dev/null 2>&1; then
-		apt-get update -q >/dev/null
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		apt-get "${wait[@]}" update -q >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -q --no-install-recommends \
 			"${missing[@]}" >/dev/null ||
 			die "could not install ${missing[*]}"
 	fi
