@@ -2212,17 +2212,6 @@ static int inherit_limit_self(struct shared *sh)
 	return 0;
 }
 
-static bool pidfd_calls_present(void)
-{
-	errno = 0;
-	return !(rt_pidfd_get(-1, NULL, 0, 0) == -1 && errno == ENOSYS);
-}
-
-#define REQUIRE_PIDFD_CALLS() do { \
-	if (!pidfd_calls_present()) \
-		SKIP(return, "restrack pidfd calls not present (ENOSYS)"); \
-} while (0)
-
 /*
  * setsid() and a double fork: the grandchild, reparented to init, is still
  * tracked with the quota, and killed when it crosses it.  It reports 'T'
@@ -2520,18 +2509,4 @@ static int helper_main(int argc, char **argv)
 }
 
 /* TEST_HARNESS_MAIN, plus the helper mode. */
-#ifdef _CONSTRUCTOR_ORDER_BACKWARD
-/* 6.1 harness: what TEST_HARNESS_MAIN adds besides main(). */
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-#endif
-
-int main(int argc, char **argv)
-{
-	if (argc >= 2 && !strcmp(argv[1], HELPER_ARG))
-		return helper_main(argc, argv);
-	return test_harness_run(argc, argv);
-}
+RESTRACK_HARNESS_MAIN(helper_main)

@@ -900,4 +900,34 @@ static inline int status_find(const char *buf, pid_t pid, struct status_line *ou
 	return 0;
 }
 
+/* The pidfd calls exist: restrack_pidfd_get() checks its size first. */
+static inline bool pidfd_calls_present(void)
+{
+	errno = 0;
+	return !(rt_pidfd_get(-1, NULL, 0, 0) == -1 && errno == ENOSYS);
+}
+
+#define REQUIRE_PIDFD_CALLS() do { \
+	if (!pidfd_calls_present()) \
+		SKIP(return, "restrack pidfd calls not present (ENOSYS)"); \
+} while (0)
+
+#ifdef _CONSTRUCTOR_ORDER_BACKWARD
+/* 6.1 harness: what TEST_HARNESS_MAIN adds besides main(). */
+static void __attribute__((constructor)) __constructor_order_last(void)
+{
+	if (!__constructor_order)
+		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
+}
+#endif
+
+/* TEST_HARNESS_MAIN, plus the helper mode: argv[1] == HELPER_ARG runs @helper. */
+#define RESTRACK_HARNESS_MAIN(helper) \
+int main(int argc, char **argv) \
+{ \
+	if (argc >= 2 && !strcmp(argv[1], HELPER_ARG)) \
+		return helper(argc, argv); \
+	return test_harness_run(argc, argv); \
+}
+
 #endif /* RESTRACK_HELPERS_H */

@@ -68,18 +68,6 @@ _Static_assert(RESTRACK_QUOTA_ARGS_SIZE_VER1 == sizeof(struct restrack_quota_arg
 	       "size");
 _Static_assert(RESTRACK_INFO_SIZE_VER1 == sizeof(struct restrack_info), "size");
 
-/* The pidfd calls exist: restrack_pidfd_get() checks its size first. */
-static bool pidfd_calls_present(void)
-{
-	errno = 0;
-	return !(rt_pidfd_get(-1, NULL, 0, 0) == -1 && errno == ENOSYS);
-}
-
-#define REQUIRE_PIDFD_CALLS() do { \
-	if (!pidfd_calls_present()) \
-		SKIP(return, "restrack pidfd calls not present (ENOSYS)"); \
-} while (0)
-
 static int pidfd_of(pid_t pid)
 {
 	return (int)syscall(__NR_pidfd_open, (long)pid, 0L);
@@ -1611,18 +1599,4 @@ static int helper_main(int argc, char **argv)
 }
 
 /* TEST_HARNESS_MAIN, plus the helper mode. */
-#ifdef _CONSTRUCTOR_ORDER_BACKWARD
-/* 6.1 harness: what TEST_HARNESS_MAIN adds besides main(). */
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-#endif
-
-int main(int argc, char **argv)
-{
-	if (argc >= 2 && !strcmp(argv[1], HELPER_ARG))
-		return helper_main(argc, argv);
-	return test_harness_run(argc, argv);
-}
+RESTRACK_HARNESS_MAIN(helper_main)

@@ -3457,16 +3457,6 @@ static int helper_main(int argc, char **argv)
 	return 2;
 }
 
-/* TEST_HARNESS_MAIN, plus the helper modes. */
-#ifdef _CONSTRUCTOR_ORDER_BACKWARD
-/* 6.1 harness: what TEST_HARNESS_MAIN adds besides main(). */
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-#endif
-
 /*
  * Identity: a tracked process dies and a new process gets its pid number.
  * The new one must be untracked and unlimited.  pid_max is lowered so that
@@ -3804,9 +3794,5 @@ TEST(status_in_child_pid_namespace)
 	shared_free(sh);
 }
 
-int main(int argc, char **argv)
-{
-	if (argc >= 2 && !strcmp(argv[1], HELPER_ARG))
-		return helper_main(argc, argv);
-	return test_harness_run(argc, argv);
-}
+/* TEST_HARNESS_MAIN, plus the helper modes. */
+RESTRACK_HARNESS_MAIN(helper_main)
