@@ -17,7 +17,7 @@ help:
 	@echo '  make check                 build the four test kernels, boot each in QEMU and run'
 	@echo '                             the guest suite with and without the modules; lint;'
 	@echo '                             ends with "N passed, N failed"'
-	@echo '  make check-full            make check with the KCSAN kernel and arm64 debug kernels,'
+	@echo '  make check-full            make check with the KCSAN kernel and a 2nd debug kernel,'
 	@echo '                             make repro, make e2e-sb and make e2e-trixie with the generic'
 	@echo '                             6.12 kernel: what CI leaves out for time [CHECK_FULL_STEPS=]'
 	@echo '  make deps                  install the build and test dependencies (apt)'

@@ -12,24 +12,31 @@
 #          and tests/guest/restrack_escape.c (the attacks on the quotas),
 #          tests/guest/restrack_pidfd.c (the pidfd calls: inheritance, the
 #          deny action, peaks, the kill's reason).
-#          On DEBUG_ARCHES (x86_64) the test kernel is the debug flavour
-#          (KASAN, lockdep, PROVE_RCU, DEBUG_VM, UBSAN, kmemleak) and also runs
-#          the fuzzer; every kernel runs the stress test; any report fails
-#          the run.
+#          On DEBUG_KERNELS (6.12/x86_64) the test kernel is the debug
+#          flavour (KASAN, lockdep, PROVE_RCU, DEBUG_VM, UBSAN, kmemleak) and
+#          also runs the fuzzer; every kernel runs the stress test; any
+#          report fails the run.
 #  tool:   the restrack tool's host unit tests, its man pages through
 #          man --warnings, and its guest tests (every subcommand) on each
 #          kernel, with and without the modules.
 #
 # Prints one line per test and per kernel, then "N passed, N failed".
-# SERIES="6.1 6.12", ARCHES="x86_64 arm64", DEBUG_ARCHES="x86_64" (or "")
-# narrow the run; FUZZ_CALLS and STRESS_SECONDS size the debug runs;
+# SERIES="6.1 6.12", ARCHES="x86_64 arm64" narrow the run; DEBUG_KERNELS
+# ("6.12/x86_64"; "" for none, make check-full adds 6.1/x86_64) names the
+# kernels built as the debug flavour; FUZZ_CALLS and STRESS_SECONDS size the debug runs;
 # CHECK_KCSAN=1 (make check-full) adds the KCSAN kernel.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 series_list=${SERIES:-$SERIES_SUPPORTED}
 arch_list=${ARCHES:-$ARCHES_SUPPORTED}
-debug_arch_list=${DEBUG_ARCHES-x86_64}
+debug_kernels=${DEBUG_KERNELS-6.12/x86_64}
+for k in $debug_kernels; do
+	case $k in
+	*/*) check_series "${k%%/*}" && check_arch "${k#*/}" ;;
+	*) die "DEBUG_KERNELS: '$k' is not SERIES/ARCH (for example 6.12/x86_64)" ;;
+	esac
+done
 fuzz_calls=${FUZZ_CALLS:-1000000}
 stress_seconds=${STRESS_SECONDS:-30}
 results=$RESTRACK_ROOT/build/check
@@ -189,10 +196,10 @@ for series in $series_list; do
 	check_series "$series"
 	for arch in $arch_list; do
 		check_arch "$arch"
-		# x86_64 runs on the debug flavour: the same small config plus
-		# KASAN, lockdep and kmemleak, so one build serves both jobs.
+		# A debug kernel is the same small config plus KASAN, lockdep and
+		# kmemleak, so one build serves both jobs.
 		flavour="test"
-		case " $debug_arch_list " in *" $arch "*) flavour=debug ;; esac
+		case " $debug_kernels " in *" $series/$arch "*) flavour=debug ;; esac
 		p0=$passed f0=$failed s0=$skipped t0=$SECONDS
 		if build_kernel "$series" "$arch" "$flavour"; then
 			asm=$(syscall_numbers "$arch" asm/unistd.h "$obj/usr/include")
