@@ -401,6 +401,10 @@ for deb in "$work"/linux-image-*"$localversion"_*.deb; do
 	sign_kernel_deb "$deb"
 done
 
+# The kernel side is done: restrack's packages and lintian need neither the
+# tree nor the build lock, so the next kernel build can start.
+kbuild_unlock
+
 # --- restrack's own packages ------------------------------------------------------
 # They read nothing of the kernel side (src/kernel, src/include/linux,
 # patches, config-fragments), so after a change there the packages of the

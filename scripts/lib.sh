@@ -132,7 +132,8 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-25G}
 
 # One kernel build at a time on this machine: two on 2 cores thrash, and
 # builds of a series share its tree in build/src.  Every kernel build takes
-# this lock (held until the script exits), waiting for one under way.
+# this lock (held until the script exits or calls kbuild_unlock), waiting
+# for one under way.
 kbuild_lock() {
 	local lock=${RESTRACK_BUILD_LOCK:-${TMPDIR:-/tmp}/restrack-kbuild.lock}
 	exec 8>>"$lock"
@@ -140,6 +141,10 @@ kbuild_lock() {
 		info "waiting for another kernel build to end (lock $lock)"
 		flock 8
 	fi
+}
+# The kernel tree is no longer needed: let the next build start.
+kbuild_unlock() {
+	exec 8>&-
 }
 
 # C compiler for static guest programs of an arch.

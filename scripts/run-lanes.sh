@@ -1,0 +1,162 @@
+#!/bin/bash
+# Run test steps in lanes that go at once, and add up their verdicts: what
+# .ci/run and make check-full are made of.
+#
+#   run-lanes.sh LOGDIR LANE [LANE]
+#
+# Each LANE is a list of steps run one after the other; two lanes run at
+# once.  Kernel builds still take turns (the build lock), so what overlaps
+# is one lane's QEMU guests with the other's build or guests.  The steps:
+#
+#   check    make check: the four test kernels, one of them the debug flavour
+#   extra    what make check leaves out: the KCSAN kernel (escape suite and
+#            stress) and the second debug kernel (6.1 x86_64, with the
+#            fuzzer): make check with SERIES=6.1 ARCHES=x86_64
+#            DEBUG_KERNELS=6.1/x86_64 CHECK_KCSAN=1
+#   e2e      make e2e: Debian 12, the 6.1 then 6.12 virt packages, removal
+#   trixie   make e2e-trixie: Debian 13, the generic 6.12 kernel through its
+#            initrd (builds its packages when they are missing)
+#   repro    make repro: the 6.1 virt packages built twice, byte for byte
+#   sb       the generic 6.12 packages (signed image), then make e2e-sb
+#
+# make check's own tests count one by one, every other step counts one.
+# Each step's log is in LOGDIR; prints a line per step and ends with
+# "N passed, N failed".  A lane that stops short counts as a failure.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+case $# in
+2 | 3) ;;
+*) die "usage: ${0##*/} LOGDIR LANE [LANE] (a LANE: steps such as \"e2e trixie\")" ;;
+esac
+logs=$1
+shift
+for lane in "$@"; do
+	[ -n "$lane" ] || die "an empty lane: give each lane at least one step"
+	for s in $lane; do
+		case $s in
+		check | extra | e2e | trixie | repro | sb) ;;
+		*) die "unknown step '$s' (steps: check extra e2e trixie repro sb)" ;;
+		esac
+	done
+done
+# Steps that share a directory must share a lane: check and extra
+# (build/check), e2e and repro (build/debs/6.1-x86_64-virt, which repro
+# builds from scratch).
+lane_of() { # step: the number of the lane that has it, or nothing
+	local i=0 lane
+	for lane in "${lanes[@]}"; do
+		i=$((i + 1))
+		case " $lane " in *" $1 "*) echo "$i" ;; esac
+	done | head -n 1
+}
+lanes=("$@")
+for pair in "check extra" "e2e repro"; do
+	read -r a b <<<"$pair"
+	la=$(lane_of "$a") lb=$(lane_of "$b")
+	[ -z "$la" ] || [ -z "$lb" ] || [ "$la" = "$lb" ] ||
+		die "steps $a and $b share a directory: put them in the same lane"
+done
+rm -rf "$logs"
+mkdir -p "$logs"
+
+step() { # name log command...: one step, its verdict and its time
+	local name=$1 log=$2 t0=$SECONDS
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		passed=$((passed + 1))
+		echo "PASS: $name ($((SECONDS - t0)) s)"
+	else
+		failed=$((failed + 1))
+		tail -n 20 "$log"
+		echo "FAIL: $name ($((SECONDS - t0)) s, see ${log#"$RESTRACK_ROOT"/})"
+	fi
+}
+
+check_step() { # name log env...: make check, its tests counted one by one
+	local name=$1 log=$2 t0=$SECONDS rc=0 last
+	shift 2
+	env "$@" "$RESTRACK_ROOT/scripts/check.sh" 2>&1 | tee "$log" || rc=$?
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
+	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+		passed=$((passed + BASH_REMATCH[1]))
+		failed=$((failed + BASH_REMATCH[2]))
+		[ "$rc" -eq 0 ] || [ "${BASH_REMATCH[2]}" -gt 0 ] || failed=$((failed + 1))
+	else
+		echo "FAIL: $name ended without its closing line (exit $rc)"
+		failed=$((failed + 1))
+	fi
+	echo "$name: $((SECONDS - t0)) s"
+}
+
+run_lane() { # n step...: the steps in order; the lane's counts in $logs/lane-N
+	local lane=$1 s
+	shift
+	passed=0 failed=0
+	for s in "$@"; do
+		case $s in
+		check)
+			check_step "make check" "$logs/check.log"
+			;;
+		extra)
+			check_step "make check (KCSAN, the second debug kernel)" "$logs/extra.log" \
+				SERIES=6.1 ARCHES=x86_64 DEBUG_KERNELS=6.1/x86_64 CHECK_KCSAN=1
+			;;
+		e2e)
+			step "make e2e (Debian 12: 6.1 virt, upgrade to 6.12, removal)" "$logs/e2e.log" \
+				"$RESTRACK_ROOT/scripts/e2e.sh"
+			grep -E '^e2e.sh: ' "$logs/e2e.log" | sed 's/^/  /' || true
+			;;
+		trixie)
+			step "make e2e-trixie (Debian 13, the generic 6.12 kernel through its initrd)" "$logs/e2e-trixie.log" \
+				"$RESTRACK_ROOT/scripts/e2e-trixie.sh"
+			grep -E '^e2e-trixie.sh: ' "$logs/e2e-trixie.log" | sed 's/^/  /' || true
+			;;
+		repro)
+			step "make repro (6.1 x86_64 virt, two builds from scratch)" "$logs/repro.log" \
+				"$RESTRACK_ROOT/scripts/repro-check.sh"
+			;;
+		sb)
+			local debs=$RESTRACK_ROOT/build/debs/6.12-x86_64-generic image headers
+			step "make debs KVER=6.12 FLAVOUR=generic LOCALMODCONFIG=1 (signed image)" "$logs/debs-generic.log" \
+				env KVER=6.12 ARCH=x86_64 FLAVOUR=generic LOCALMODCONFIG=1 \
+				"$RESTRACK_ROOT/scripts/build-debs.sh"
+			image=$(find "$debs" -maxdepth 1 -name 'linux-image-6.12*-restrack_*.deb' ! -name '*-dbg_*' 2>/dev/null | head -n 1 || true)
+			headers=$(find "$debs" -maxdepth 1 -name 'linux-headers-6.12*-restrack_*.deb' 2>/dev/null | head -n 1 || true)
+			if [ -n "$image" ] && [ -n "$headers" ]; then
+				step "make e2e-sb with the restrack kernel (${image##*/})" "$logs/e2e-sb.log" \
+					env SB_KERNEL_DEB="$image" SB_HEADERS_DEB="$headers" \
+					"$RESTRACK_ROOT/scripts/e2e-sb.sh"
+				grep -E '^(PASS|FAIL) |^e2e-sb: ' "$logs/e2e-sb.log" | sed 's/^/  e2e-sb: /' || true
+			else
+				echo "FAIL: make e2e-sb: no generic 6.12 packages in ${debs#"$RESTRACK_ROOT"/}"
+				failed=$((failed + 1))
+			fi
+			;;
+		esac
+	done
+	echo "$passed $failed" >"$logs/lane-$lane"
+}
+
+# Each lane in a subshell of its own: a lane that stops short (set -e)
+# leaves no counts, and that is a failure, not the end of the run.
+n=0
+for lane in "${lanes[@]}"; do
+	n=$((n + 1))
+	# shellcheck disable=SC2086 # a lane: a list of words
+	(run_lane "$n" $lane) &
+done
+wait || true
+passed=0 failed=0
+for i in $(seq "$n"); do
+	if [ -f "$logs/lane-$i" ]; then
+		read -r p f <"$logs/lane-$i"
+		passed=$((passed + p)) failed=$((failed + f))
+	else
+		echo "FAIL: lane $i (${lanes[i - 1]}) stopped before its end (see $logs)"
+		failed=$((failed + 1))
+	fi
+done
+echo "total time $SECONDS s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
