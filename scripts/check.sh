@@ -137,6 +137,15 @@ build_kernel() { # series arch flavour
 	pass "$series/$arch/$flavour: guest programs compiled against the installed uapi headers"
 }
 
+# The kernel's first report in LOG with its call trace, so that a failure
+# seen only in CI's output can be diagnosed; then every report's first line.
+report_problem() { # log
+	local re='BUG:|WARNING:|Oops|UBSAN:|stall|blocked|unreferenced object|Unable to handle'
+
+	awk -v re="$re" '$0 ~ re && !n { n = NR } n && NR < n + 50 { print }' "$1"
+	grep -nE "$re" "$1" | head -20
+}
+
 # Boot a kernel with PROG; count its TAP lines, or its closing line.
 run_guest() { # series arch flavour mode(plain|modules) prog [args]
 	local series=$1 arch=$2 flavour=$3 mode=$4 prog=$5 log name rc=0 ntap=0 opts=() line arg
@@ -180,7 +189,7 @@ run_guest() { # series arch flavour mode(plain|modules) prog [args]
 	esac
 	case $rc in
 	124) fail "$name: $prog: the guest did not finish in time (see $log)" ;;
-	125) grep -nE 'BUG:|WARNING:|Oops|UBSAN:|stall|blocked|unreferenced object|Unable to handle' "$log" | head -20
+	125) report_problem "$log"
 		fail "$name: $prog: the kernel logged a problem (see $log)" ;;
 	esac
 	return 0
