@@ -165,9 +165,7 @@ EOF
 # In the background while the root is made; its verdict is waited for
 # before the first boot.
 lint=$work/lintian-trixie.log
-"$root/scripts/lintian-release.sh" trixie "$work/repo/$keyring_deb" "${debs[@]}" >"$lint" 2>&1 &
-lint_pid=$!
-trap 'kill "$lint_pid" 2>/dev/null || true' EXIT
+e2e_lintian_start "$lint" "$work/repo/$keyring_deb" "${debs[@]}"
 
 # --- 1. the root file system ------------------------------------------------------
 info "mmdebstrap: Debian 13 with the $rel kernel and restrack-tools"
@@ -203,11 +201,7 @@ stock=$(find "$work/root/srv/stock" -name 'linux-image-[0-9]*.deb' -printf '%f\n
 info "stock kernel for later: $stock (sorts above $rel)"
 cp "$work/root/boot/vmlinuz-$rel" "$work/root/boot/initrd.img-$rel" "$work/"
 
-if ! wait "$lint_pid"; then
-	grep '^E: ' "$lint" >&2 || true
-	die "trixie's lintian failed: $(tail -n 1 "$lint") (see $lint)"
-fi
-info "$(tail -n 1 "$lint")"
+e2e_lintian_wait "$lint"
 
 # --- 2. the disk image, and the kernel without its initrd ---------------------------
 img=$work/disk.img

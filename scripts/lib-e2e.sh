@@ -154,3 +154,21 @@ e2e_boot() { # dir label release qemu-option...
 	grep -q "^E2E: stage .*, kernel $want\$" "$dir/boot-$label.e2e" || die "$label: $want did not boot (see $log)"
 	info "boot: $label passed in $((SECONDS - start)) s"
 }
+
+# Trixie's lintian (lintian-release.sh) on what a sequence publishes, in the
+# background while its root is made: e2e_lintian_start LOG KEYRING_DEB DEB...
+# starts it, e2e_lintian_wait LOG dies on an error before the first boot.
+e2e_lintian_start() { # log, keyring .deb, .debs
+	local log=$1
+	shift
+	"$RESTRACK_ROOT/scripts/lintian-release.sh" trixie "$@" >"$log" 2>&1 &
+	e2e_lintian_pid=$!
+	trap 'kill "$e2e_lintian_pid" 2>/dev/null || true' EXIT
+}
+e2e_lintian_wait() { # log
+	if ! wait "$e2e_lintian_pid"; then
+		grep '^E: ' "$1" >&2 || true
+		die "trixie's lintian failed: $(tail -n 1 "$1") (see $1)"
+	fi
+	info "$(tail -n 1 "$1")"
+}

@@ -99,8 +99,8 @@ run_lane() { # n step...: the steps in order; the lane's counts in $logs/lane-N
 			check_step "make check" "$logs/check.log"
 			;;
 		extra)
-			check_step "make check (KCSAN, the second debug kernel)" "$logs/extra.log" \
-				SERIES=6.1 ARCHES=x86_64 DEBUG_KERNELS=6.1/x86_64 CHECK_KCSAN=1
+			check_step "make check (KCSAN, the second debug kernel, the million-call fuzz)" "$logs/extra.log" \
+				SERIES=6.1 ARCHES=x86_64 DEBUG_KERNELS=6.1/x86_64 CHECK_KCSAN=1 FUZZ_CALLS=1000000
 			;;
 		e2e)
 			step "make e2e (Debian 12: 6.1 virt, upgrade to 6.12, removal)" "$logs/e2e.log" \
