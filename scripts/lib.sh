@@ -133,14 +133,43 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-25G}
 # One kernel build at a time on this machine: two on 2 cores thrash, and
 # builds of a series share its tree in build/src.  Every kernel build takes
 # this lock (held until the script exits or calls kbuild_unlock), waiting
-# for one under way.
+# for one under way.  RESTRACK_BUILD_FIRST=1 (run-lanes.sh, for the lane
+# that ends last) puts a build ahead of the others waiting: it leaves a
+# marker, LOCK.first.PID, while it waits, and the others let the lock go
+# again while a live one is there.
 kbuild_lock() {
-	local lock=${RESTRACK_BUILD_LOCK:-${TMPDIR:-/tmp}/restrack-kbuild.lock}
+	local lock=${RESTRACK_BUILD_LOCK:-${TMPDIR:-/tmp}/restrack-kbuild.lock} m
 	exec 8>>"$lock"
-	if ! flock -n 8; then
-		info "waiting for another kernel build to end (lock $lock)"
-		flock 8
+	if flock -n 8 && ! kbuild_first_waiting "$lock"; then
+		return 0
 	fi
+	flock -u 8
+	info "waiting for another kernel build to end (lock $lock)"
+	if [ "${RESTRACK_BUILD_FIRST:-0}" = 1 ]; then
+		m=$lock.first.$$
+		: >"$m"
+		flock 8
+		rm -f "$m"
+		return 0
+	fi
+	while flock 8 && kbuild_first_waiting "$lock"; do
+		flock -u 8
+		sleep 2
+	done
+}
+# Is a build that goes first (RESTRACK_BUILD_FIRST=1) waiting for LOCK?
+kbuild_first_waiting() { # lock
+	local m pid
+	[ "${RESTRACK_BUILD_FIRST:-0}" != 1 ] || return 1
+	for m in "$1".first.*; do
+		[ -e "$m" ] || continue
+		pid=${m##*.}
+		if kill -0 "$pid" 2>/dev/null; then
+			return 0
+		fi
+		rm -f "$m"
+	done
+	return 1
 }
 # The kernel tree is no longer needed: let the next build start.
 kbuild_unlock() {

@@ -22,6 +22,11 @@
 # make check's own tests count one by one, every other step counts one.
 # Each step's log is in LOGDIR; prints a line per step and ends with
 # "N passed, N failed".  A lane that stops short counts as a failure.
+#
+# RUN_LANES_FIRST (2; 1, or 0 for neither): the lane whose kernel builds go
+# ahead of the other's when both wait for the build lock
+# (RESTRACK_BUILD_FIRST): the lane that would end last, CI's e2e lane,
+# whose later steps cannot start before its kernels are built.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -51,6 +56,11 @@ lane_of() { # step: the number of the lane that has it, or nothing
 	done | head -n 1
 }
 lanes=("$@")
+first=${RUN_LANES_FIRST-2}
+case $first in
+0 | 1 | 2) ;;
+*) die "RUN_LANES_FIRST: '$first' is not a lane (1 or 2, or 0 for neither)" ;;
+esac
 for pair in "check extra" "e2e repro"; do
 	read -r a b <<<"$pair"
 	la=$(lane_of "$a") lb=$(lane_of "$b")
@@ -93,6 +103,11 @@ run_lane() { # n step...: the steps in order; the lane's counts in $logs/lane-N
 	local lane=$1 s
 	shift
 	passed=0 failed=0
+	if [ "$lane" = "$first" ]; then
+		export RESTRACK_BUILD_FIRST=1
+	else
+		export RESTRACK_BUILD_FIRST=0
+	fi
 	for s in "$@"; do
 		case $s in
 		check)
