@@ -24,6 +24,7 @@
 # SERIES="6.1 6.12", ARCHES="x86_64 arm64" narrow the run; DEBUG_KERNELS
 # ("6.12/x86_64"; "" for none, make check-full adds 6.1/x86_64) names the
 # kernels built as the debug flavour; FUZZ_CALLS and STRESS_SECONDS size the debug runs;
+# DEBUG_TOOL_SUITES=1 (make check-full) runs the tool's guest suites on them too;
 # CHECK_KCSAN=1 (make check-full) adds the KCSAN kernel.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -39,6 +40,7 @@ for k in $debug_kernels; do
 	esac
 done
 fuzz_calls=${FUZZ_CALLS:-400000}
+debug_tool_suites=${DEBUG_TOOL_SUITES:-0}
 stress_seconds=${STRESS_SECONDS:-30}
 results=$RESTRACK_ROOT/build/check
 rm -rf "$results"
@@ -225,14 +227,17 @@ for series in $series_list; do
 			run_guest "$series" "$arch" "$flavour" modules restrack_escape
 			run_guest "$series" "$arch" "$flavour" plain restrack_pidfd
 			run_guest "$series" "$arch" "$flavour" modules restrack_pidfd
-			# The tool's suites on the debug kernel with the modules only
-			# (twelve minutes of CI's budget less); both ways elsewhere.
+			# The tool's suites: on a debug kernel only with
+			# DEBUG_TOOL_SUITES=1 (make check-full), with the modules
+			# (seven minutes of CI's budget); both ways elsewhere.
 			if [ "$flavour" != debug ]; then
 				run_guest "$series" "$arch" "$flavour" plain guest_tool_test
 				run_guest "$series" "$arch" "$flavour" plain guest_run_test
 			fi
-			run_guest "$series" "$arch" "$flavour" modules guest_tool_test
-			run_guest "$series" "$arch" "$flavour" modules guest_run_test
+			if [ "$flavour" != debug ] || [ "$debug_tool_suites" = 1 ]; then
+				run_guest "$series" "$arch" "$flavour" modules guest_tool_test
+				run_guest "$series" "$arch" "$flavour" modules guest_run_test
+			fi
 			# Stress everywhere (the fast plain kernels reuse pids the most),
 			# the fuzzer on the debug kernels (FUZZ_CALLS).
 			run_guest "$series" "$arch" "$flavour" modules restrack_stress -t "$stress_seconds"
