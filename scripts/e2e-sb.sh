@@ -31,10 +31,11 @@
 #    it generates there (openssl).  That mok.pub is then enrolled offline
 #    as a second MOK, beside the test key: one boot, where a user does
 #    mokutil --import and a second boot through MokManager (README).  The
-#    kernel was built on Debian 12 with gcc-12 and its headers call plain
-#    gcc, which trixie's gcc-14 package would be: the root has gcc-12 and
-#    update-alternatives makes /usr/bin/gcc gcc-12 (only when the kernel's
-#    compiler, CONFIG_CC_VERSION_TEXT, is not a command in the root).
+#    kernel was built on Debian 12 with gcc-12, which its headers name in
+#    .kernelvariables (CC = gcc-12) and depend on: DKMS and the test module
+#    build with it, and the root has no plain gcc.  (Headers without
+#    .kernelvariables that call plain gcc get update-alternatives making
+#    /usr/bin/gcc the kernel's gcc-N; see root_kernel_cc.)
 #  - The ESP has the files of grub-install --uefi-secure-boot
 #    --force-extra-removable: EFI/debian/shimx64.efi, grubx64.efi (the
 #    signed GRUB), mmx64.efi (MokManager), fbx64.efi, BOOTX64.CSV, and the
@@ -198,15 +199,26 @@ in_root_apt() {
 		-o Dir::Etc::SourceParts=/var/lib/restrack-e2e-sb/no-sources "$@"
 }
 
-# The kernel's compiler (the first word of CONFIG_CC_VERSION_TEXT) must be
-# a command in the root: DKMS and the test module build with the headers'
-# Makefile, which calls it.  A kernel built on Debian 12 names plain gcc
-# (trixie's gcc package would be gcc-14): gcc is made gcc-N, N from
-# CONFIG_GCC_VERSION, which the root has (gcc-12 in guest_pkgs), with
-# update-alternatives, in /usr/bin: apt runs dpkg, and so DKMS, with
-# DPkg::Path, which has no /usr/local/bin.  Sets kcc.
+# The kernel's compiler must be a command in the root: DKMS and the test
+# module build with the headers' Makefile, which calls it.  restrack's
+# headers name it in .kernelvariables (CC = gcc-12), as Debian's do, and
+# depend on its package: that is what a user's system has, and all this
+# uses.  Headers without it call the first word of CONFIG_CC_VERSION_TEXT;
+# when that is plain gcc (a kernel built on Debian 12; trixie's gcc package
+# would be gcc-14), gcc is made gcc-N, N from CONFIG_GCC_VERSION, which the
+# root has (gcc-12 in guest_pkgs), with update-alternatives, in /usr/bin:
+# apt runs dpkg, and so DKMS, with DPkg::Path, which has no /usr/local/bin.
+# Sets kcc.
 root_kernel_cc() {
-	local config=$root/boot/config-$rel major
+	local config=$root/boot/config-$rel vars=$root/usr/src/linux-headers-$rel/.kernelvariables major
+	# shellcheck disable=SC2016 # make's $(CROSS_COMPILE); the root's shell expands $1
+	if [ -f "$vars" ]; then
+		kcc=$(sed -n 's/^CC *= *\(\$(CROSS_COMPILE)\)\{0,1\}\([^ ]*\) *$/\2/p' "$vars" | tail -n 1)
+		if [ -n "$kcc" ] && in_root sh -c 'command -v "$1"' sh "$kcc" >/dev/null; then
+			info "$rel's headers build modules with $kcc (.kernelvariables), which the root has: no plain gcc needed"
+			return
+		fi
+	fi
 	kcc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\{0,1\}\([^" ]*\) .*/\1/p' "$config")
 	[ -n "$kcc" ] || die "no CONFIG_CC_VERSION_TEXT in /boot/config-$rel: which compiler built $rel?"
 	# shellcheck disable=SC2016 # the root's shell expands it
