@@ -24,7 +24,8 @@
 # SERIES="6.1 6.12", ARCHES="x86_64 arm64" narrow the run; DEBUG_KERNELS
 # ("6.12/x86_64"; "" for none, make check-full adds 6.1/x86_64) names the
 # kernels built as the debug flavour; FUZZ_CALLS and STRESS_SECONDS size the debug runs;
-# DEBUG_TOOL_SUITES=1 (make check-full) runs the tool's guest suites on them too;
+# DEBUG_FULL=1 (make check-full) runs every suite on them both ways, as on
+# the others (make check: the contract suites with the modules only);
 # CHECK_KCSAN=1 (make check-full) adds the KCSAN kernel.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -40,7 +41,7 @@ for k in $debug_kernels; do
 	esac
 done
 fuzz_calls=${FUZZ_CALLS:-400000}
-debug_tool_suites=${DEBUG_TOOL_SUITES:-0}
+debug_full=${DEBUG_FULL:-0}
 stress_seconds=${STRESS_SECONDS:-30}
 results=$RESTRACK_ROOT/build/check
 rm -rf "$results"
@@ -198,6 +199,18 @@ run_guest() { # series arch flavour mode(plain|modules) prog [args]
 	return 0
 }
 
+# A suite on the kernel at hand without and with the modules.  A debug
+# kernel runs it with the modules only, and not the tool's suites, unless
+# DEBUG_FULL=1 (make check-full): its boots are slow, and CI's budget
+# keeps the contract and escape suites on every kernel; the fuzzer still
+# runs it without them, so its own exit hook is exercised too.
+suite() { # prog
+	if [ "$flavour" != debug ] || [ "$debug_full" = 1 ]; then
+		run_guest "$series" "$arch" "$flavour" plain "$1"
+	fi
+	run_guest "$series" "$arch" "$flavour" modules "$1"
+}
+
 summary=()
 kernel_done() { # label, counters at start, start time
 	summary+=("$1: $((passed - $2)) passed, $((failed - $3)) failed, $((skipped - $4)) skipped ($((SECONDS - $5)) s)")
@@ -221,22 +234,12 @@ for series in $series_list; do
 			else
 				fail "$series/$arch: syscall numbers: asm/unistd.h '$asm', resource_tracker.h '$uapi', want '$want'"
 			fi
-			run_guest "$series" "$arch" "$flavour" plain restrack_test
-			run_guest "$series" "$arch" "$flavour" modules restrack_test
-			run_guest "$series" "$arch" "$flavour" plain restrack_escape
-			run_guest "$series" "$arch" "$flavour" modules restrack_escape
-			run_guest "$series" "$arch" "$flavour" plain restrack_pidfd
-			run_guest "$series" "$arch" "$flavour" modules restrack_pidfd
-			# The tool's suites: on a debug kernel only with
-			# DEBUG_TOOL_SUITES=1 (make check-full), with the modules
-			# (seven minutes of CI's budget); both ways elsewhere.
-			if [ "$flavour" != debug ]; then
-				run_guest "$series" "$arch" "$flavour" plain guest_tool_test
-				run_guest "$series" "$arch" "$flavour" plain guest_run_test
-			fi
-			if [ "$flavour" != debug ] || [ "$debug_tool_suites" = 1 ]; then
-				run_guest "$series" "$arch" "$flavour" modules guest_tool_test
-				run_guest "$series" "$arch" "$flavour" modules guest_run_test
+			suite restrack_test
+			suite restrack_escape
+			suite restrack_pidfd
+			if [ "$flavour" != debug ] || [ "$debug_full" = 1 ]; then
+				suite guest_tool_test
+				suite guest_run_test
 			fi
 			# Stress everywhere (the fast plain kernels reuse pids the most),
 			# the fuzzer on the debug kernels (FUZZ_CALLS).

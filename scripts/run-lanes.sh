@@ -11,9 +11,9 @@
 #   check    make check: the four test kernels, one of them the debug flavour
 #   extra    what make check leaves out: the KCSAN kernel (escape suite and
 #            stress) and the second debug kernel (6.1 x86_64, with the
-#            million-call fuzz and the tool's guest suites): make check with
+#            million-call fuzz and every suite both ways): make check with
 #            SERIES=6.1 ARCHES=x86_64 DEBUG_KERNELS=6.1/x86_64 CHECK_KCSAN=1
-#            FUZZ_CALLS=1000000 DEBUG_TOOL_SUITES=1
+#            FUZZ_CALLS=1000000 DEBUG_FULL=1
 #   e2e      make e2e: Debian 12, the 6.1 then 6.12 virt packages, removal
 #   trixie   make e2e-trixie: Debian 13, the generic 6.12 kernel through its
 #            initrd (builds its packages when they are missing)
@@ -117,7 +117,7 @@ run_lane() { # n step...: the steps in order; the lane's counts in $logs/lane-N
 		extra)
 			check_step "make check (KCSAN, the second debug kernel, the million-call fuzz)" "$logs/extra.log" \
 				SERIES=6.1 ARCHES=x86_64 DEBUG_KERNELS=6.1/x86_64 CHECK_KCSAN=1 FUZZ_CALLS=1000000 \
-				DEBUG_TOOL_SUITES=1
+				DEBUG_FULL=1
 			;;
 		e2e)
 			step "make e2e (Debian 12: 6.1 virt, upgrade to 6.12, removal)" "$logs/e2e.log" \
