@@ -130,8 +130,10 @@ run_lane() { # n step...: the steps in order; the lane's counts in $logs/lane-N
 			grep -E '^e2e-trixie.sh: ' "$logs/e2e-trixie.log" | sed 's/^/  /' || true
 			;;
 		repro)
+			# What it builds is named here: make exports FLAVOUR (test),
+			# which repro-check.sh would take for the packages' flavour.
 			step "make repro (6.1 x86_64 virt, two builds from scratch)" "$logs/repro.log" \
-				"$RESTRACK_ROOT/scripts/repro-check.sh"
+				env KVER=6.1 ARCH=x86_64 FLAVOUR=virt "$RESTRACK_ROOT/scripts/repro-check.sh"
 			;;
 		sb)
 			local debs=$RESTRACK_ROOT/build/debs/6.12-x86_64-generic image headers
