@@ -49,6 +49,47 @@ mkdir -p "$results"
 
 "$RESTRACK_ROOT/scripts/install-deps.sh"
 
+# The flavour of a series' test kernel on an arch: a debug kernel is the
+# same small config plus KASAN, lockdep and kmemleak, so one build serves
+# both jobs.
+kernel_flavour() { # series arch
+	case " $debug_kernels " in
+	*" $1/$2 "*) echo debug ;;
+	*) echo test ;;
+	esac
+}
+# The kernels, in the order their suites run.
+kernels=()
+for series in $series_list; do
+	check_series "$series"
+	for arch in $arch_list; do
+		check_arch "$arch"
+		kernels+=("$series $arch $(kernel_flavour "$series" "$arch")")
+	done
+done
+[ "${CHECK_KCSAN:-0}" != 1 ] || kernels+=("6.12 x86_64 kcsan")
+
+# They build ahead of their suites, one after the other, in a job of their
+# own from the start: kernel N+1 builds while kernel N's guests run (and
+# while the host checks run), so the build lock is never left idle for this
+# script's guests.  Each build leaves its exit status and time in
+# build-SERIES-ARCH-FLAVOUR.log.rc.
+build_ahead() {
+	local k series arch flavour log rc start
+	for k in "${kernels[@]}"; do
+		read -r series arch flavour <<<"$k"
+		log=$results/build-$series-$arch-$flavour.log rc=0 start=$SECONDS
+		FLAVOUR=$flavour "$RESTRACK_ROOT/scripts/build-test-kernel.sh" "$series" "$arch" \
+			>"$log" 2>&1 || rc=$?
+		echo "$rc $((SECONDS - start))" >"$log.rc.new"
+		mv "$log.rc.new" "$log.rc"
+	done
+}
+build_ahead &
+builder=$!
+# A run that ends early stops the builds it no longer needs.
+trap 'kill_tree "$builder"' EXIT
+
 passed=0 failed=0 skipped=0
 pass() { passed=$((passed + 1)); echo "PASS: $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
@@ -108,17 +149,23 @@ syscall_numbers() { # arch, header, include dir
 		sort | tr '\n' ' '
 }
 
-# Build a test kernel and the guest programs; on success sets $obj.
+# Wait for a test kernel's build (build_ahead), then build the guest
+# programs; on success sets $obj.
 build_kernel() { # series arch flavour
-	local series=$1 arch=$2 flavour=$3 start=$SECONDS tree prog
+	local series=$1 arch=$2 flavour=$3 tree prog rc secs
 	local log=$results/build-$series-$arch-$flavour.log
 	obj=$(obj_dir "$series" "$arch" "$flavour")
-	if ! FLAVOUR=$flavour "$RESTRACK_ROOT/scripts/build-test-kernel.sh" "$series" "$arch" >"$log" 2>&1; then
+	while [ ! -f "$log.rc" ] && kill -0 "$builder" 2>/dev/null; do
+		sleep 2
+	done
+	rc="none: the build job ended before it" secs=
+	[ ! -f "$log.rc" ] || read -r rc secs <"$log.rc"
+	if [ "$rc" != 0 ]; then
 		tail -40 "$log"
-		fail "$series/$arch/$flavour: kernel build"
+		fail "$series/$arch/$flavour: kernel build (exit $rc)"
 		return 1
 	fi
-	pass "$series/$arch/$flavour: kernel and modules built ($((SECONDS - start)) s)"
+	pass "$series/$arch/$flavour: kernel and modules built ($secs s)"
 	tree=$RESTRACK_ROOT/build/src/$series
 	if ! make -s -C "$RESTRACK_ROOT/tools/restrack" guest ARCH="$arch" \
 		KSELFTEST="$tree/tools/testing/selftests" UAPI="$obj/usr/include" >"$log.tool" 2>&1; then
@@ -218,13 +265,8 @@ kernel_done() { # label, counters at start, start time
 
 want="deregister=550 fetch=549 register=548 resource_cap=551 resource_reset=552 restrack_pidfd_get=555 restrack_pidfd_register=553 restrack_pidfd_set_quota=554 "
 for series in $series_list; do
-	check_series "$series"
 	for arch in $arch_list; do
-		check_arch "$arch"
-		# A debug kernel is the same small config plus KASAN, lockdep and
-		# kmemleak, so one build serves both jobs.
-		flavour="test"
-		case " $debug_kernels " in *" $series/$arch "*) flavour=debug ;; esac
+		flavour=$(kernel_flavour "$series" "$arch")
 		p0=$passed f0=$failed s0=$skipped t0=$SECONDS
 		if build_kernel "$series" "$arch" "$flavour"; then
 			asm=$(syscall_numbers "$arch" asm/unistd.h "$obj/usr/include")

@@ -35,11 +35,18 @@
 #  6. A last boot: restrack still, no module loaded, quotas still enforced.
 # Each guest has one vCPU (lib-e2e.sh: e2e_q35).  Logs in build/e2e-trixie/.
 # Root (mmdebstrap); the network (Debian's mirror) while the root is made.
+# --build: build the packages when they are missing and stop (run-lanes.sh
+# builds them beside make e2e's guests).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-e2e.sh"
 
-[ $# -eq 0 ] || die "usage: ${0##*/} (no arguments; see the comment at its top)"
+build_only=0
+case $#/${1:-} in
+0/) ;;
+1/--build) build_only=1 ;;
+*) die "usage: ${0##*/} [--build] (see the comment at its top)" ;;
+esac
 root=$RESTRACK_ROOT
 work=$root/build/e2e-trixie
 built=$root/build/debs/6.12-x86_64-generic
@@ -52,6 +59,7 @@ if ! compgen -G "$built/linux-image-6.12.*-restrack_*.deb" >/dev/null ||
 	! compgen -G "$built/pkg/restrack-dkms_*.deb" >/dev/null; then
 	FLAVOUR=generic LOCALMODCONFIG=1 KVER=6.12 ARCH=x86_64 "$root/scripts/build-debs.sh"
 fi
+[ "$build_only" = 0 ] || exit 0
 rel=$(find "$built" -maxdepth 1 -name 'linux-image-6.12.*-restrack_*.deb' -printf '%f\n' |
 	sed 's/^linux-image-//; s/_.*//' | sort -V | tail -n 1)
 # The build's module signing key: its subject's CN and its serial number,

@@ -34,16 +34,18 @@
 # Needs both series built: make debs FLAVOUR=virt KVER=6.1 and KVER=6.12
 # (the script builds what is missing).  Root (mmdebstrap); no loop device or
 # mount on the host.  Logs in build/e2e/.  --repos: make the two
-# repositories in build/e2e/ and stop.
+# repositories in build/e2e/ and stop.  --build: build what is missing and
+# stop (run-lanes.sh builds ahead of the guests).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-e2e.sh"
 
-repos_only=0
+repos_only=0 build_only=0
 case ${1:-} in
 --repos) repos_only=1 ;;
+--build) build_only=1 ;;
 '') ;;
-*) die "usage: ${0##*/} [--repos]" ;;
+*) die "usage: ${0##*/} [--repos | --build]" ;;
 esac
 root=$RESTRACK_ROOT
 work=$root/build/e2e
@@ -60,6 +62,7 @@ for k in 6.1 6.12; do
 		KVER=$k FLAVOUR=virt ARCH=x86_64 "$root/scripts/build-debs.sh"
 	fi
 done
+[ "$build_only" = 0 ] || exit 0
 release() { # series: the release string of the virt kernel built
 	find "$(built "$1")" -maxdepth 1 -name "linux-image-$1.*-restrack-virt_*.deb" -printf '%f\n' |
 		sed 's/^linux-image-//; s/_.*//' | sort -V | tail -n 1

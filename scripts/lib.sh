@@ -176,6 +176,17 @@ kbuild_unlock() {
 	exec 8>&-
 }
 
+# Stop a background job and everything it started: the job first, so that
+# it starts nothing more, then its children; nothing when it has ended.
+kill_tree() { # pid
+	local children child
+	children=$(pgrep -P "$1" 2>/dev/null || true)
+	kill "$1" 2>/dev/null || true
+	for child in $children; do
+		kill_tree "$child"
+	done
+}
+
 # C compiler for static guest programs of an arch.
 guest_cc() {
 	local cross
