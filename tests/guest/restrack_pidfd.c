@@ -162,9 +162,20 @@ static int waiter_start(struct waiter *w, bool nobody)
 /* Release the waiter and reap it; its wait status. */
 static int waiter_stop(struct waiter *w)
 {
+	pid_t pid = w->pid;
+
 	close(w->release);
 	close(w->pidfd);
-	return wait_child(w->pid);
+	w->pid = 0;
+	return wait_child(pid);
+}
+
+/* A waiter registered without flags, for the fixtures below. */
+static void start_registered(struct __test_metadata *_metadata,
+			     struct waiter *w)
+{
+	ASSERT_EQ(0, waiter_start(w, false));
+	ASSERT_SYSOK(rt_pidfd_register(w->pidfd, 0));
 }
 
 /* Wait for the child behind @pidfd to exit, leaving it a zombie. */
@@ -424,8 +435,7 @@ FIXTURE(tracked) {
 FIXTURE_SETUP(tracked)
 {
 	REQUIRE_PIDFD_CALLS();
-	ASSERT_EQ(0, waiter_start(&self->w, false));
-	ASSERT_SYSOK(rt_pidfd_register(self->w.pidfd, 0));
+	start_registered(_metadata, &self->w);
 	ASSERT_SYSOK(set_quota(self->w.pidfd,
 			       RESTRACK_QUOTA_HEAP | RESTRACK_QUOTA_FILES,
 			       512 * MiB, 500, RESTRACK_ACTION_KILL,
@@ -707,8 +717,7 @@ TEST(kill_quota_below_usage_kills_at_once)
 	siginfo_t si;
 
 	REQUIRE_PIDFD_CALLS();
-	ASSERT_EQ(0, waiter_start(&w, false));
-	ASSERT_SYSOK(rt_pidfd_register(w.pidfd, 0));
+	start_registered(_metadata, &w);
 	EXPECT_SYSOK(set_quota(w.pidfd, RESTRACK_QUOTA_HEAP, page_size(), 0,
 			       RESTRACK_ACTION_KILL, 0));
 	ASSERT_EQ(0, wait_pidfd_nowait(w.pidfd, &si));
@@ -728,8 +737,7 @@ TEST(kill_file_quota_below_usage_kills_at_once)
 	siginfo_t si;
 
 	REQUIRE_PIDFD_CALLS();
-	ASSERT_EQ(0, waiter_start(&w, false));
-	ASSERT_SYSOK(rt_pidfd_register(w.pidfd, 0));
+	start_registered(_metadata, &w);
 	EXPECT_SYSOK(set_quota(w.pidfd, RESTRACK_QUOTA_FILES, 0, 1, 0,
 			       RESTRACK_ACTION_KILL));
 	ASSERT_EQ(0, wait_pidfd_nowait(w.pidfd, &si));
@@ -747,8 +755,7 @@ TEST(deny_quota_below_usage_only_stops_growth)
 	struct waiter w;
 
 	REQUIRE_PIDFD_CALLS();
-	ASSERT_EQ(0, waiter_start(&w, false));
-	ASSERT_SYSOK(rt_pidfd_register(w.pidfd, 0));
+	start_registered(_metadata, &w);
 	EXPECT_SYSOK(set_quota(w.pidfd, RESTRACK_QUOTA_HEAP | RESTRACK_QUOTA_FILES,
 			       page_size(), 1, RESTRACK_ACTION_DENY,
 			       RESTRACK_ACTION_DENY));
