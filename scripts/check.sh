@@ -251,8 +251,11 @@ run_guest() { # series arch flavour mode(plain|modules) prog [args]
 # DEBUG_FULL=1 (make check-full): its boots are slow, and CI's budget
 # keeps the contract and escape suites on every kernel; the fuzzer still
 # runs it without them, so its own exit hook is exercised too.
+every_run() { # does the kernel at hand run every suite, both ways?
+	[ "$flavour" != debug ] || [ "$debug_full" = 1 ]
+}
 suite() { # prog
-	if [ "$flavour" != debug ] || [ "$debug_full" = 1 ]; then
+	if every_run; then
 		run_guest "$series" "$arch" "$flavour" plain "$1"
 	fi
 	run_guest "$series" "$arch" "$flavour" modules "$1"
@@ -279,7 +282,7 @@ for series in $series_list; do
 			suite restrack_test
 			suite restrack_escape
 			suite restrack_pidfd
-			if [ "$flavour" != debug ] || [ "$debug_full" = 1 ]; then
+			if every_run; then
 				suite guest_tool_test
 				suite guest_run_test
 			fi
