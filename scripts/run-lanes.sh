@@ -129,7 +129,7 @@ run_lane() { # n step...: the steps in order; the lane's counts in $logs/lane-N
 			# make e2e's packages, then e2e-trixie's generic kernel in the
 			# background while make e2e's guests run, so that e2e-trixie
 			# need not build after them.
-			if [[ " $* " == *" e2e "*" trixie "* ]]; then
+			if [[ " $* " == *" e2e "*"trixie "* ]]; then
 				f0=$failed
 				step "make e2e's packages (make debs FLAVOUR=virt, KVER=6.1 and 6.12)" "$logs/debs-virt.log" \
 					"$RESTRACK_ROOT/scripts/e2e.sh" --build
