@@ -171,6 +171,19 @@ kbuild_first_waiting() { # lock
 	done
 	return 1
 }
+# A lane whose builds go first and come one after another (run-lanes.sh)
+# holds the others back for all of them, not only while one of them waits:
+# otherwise a build of the other lane slips into each gap between two of
+# them.  The marker names the holder, the calling shell's pid: a holder
+# that died holds nothing.  Sets kbuild_hold, the marker, for
+# kbuild_first_release.
+kbuild_first_hold() {
+	kbuild_hold=${RESTRACK_BUILD_LOCK:-${TMPDIR:-/tmp}/restrack-kbuild.lock}.first.$BASHPID
+	: >"$kbuild_hold"
+}
+kbuild_first_release() { # marker
+	rm -f "$1"
+}
 # The kernel tree is no longer needed: let the next build start.
 kbuild_unlock() {
 	exec 8>&-

@@ -21,7 +21,9 @@
 # A lane with e2e and then trixie builds their packages first: make e2e's
 # (a step of its own), then e2e-trixie's in the background while make e2e's
 # guests run (a step counted when trixie starts), so that no guest waits
-# for a kernel build the lock could have run earlier.
+# for a kernel build the lock could have run earlier.  When that lane's
+# builds go first, the other lane's wait for all three of them
+# (kbuild_first_hold), rather than slip into the gaps between them.
 #   repro    make repro: the 6.1 virt packages built twice, byte for byte
 #   sb       the generic 6.12 packages (signed image), then make e2e-sb
 #
@@ -106,7 +108,7 @@ check_step() { # name log env...: make check, its tests counted one by one
 }
 
 run_lane() { # n step...: the steps in order; the lane's counts in $logs/lane-N
-	local lane=$1 s f0 trixie_build='' trixie_t0=0
+	local lane=$1 s f0 hold trixie_build='' trixie_t0=0
 	shift
 	passed=0 failed=0
 	if [ "$lane" = "$first" ]; then
@@ -129,11 +131,23 @@ run_lane() { # n step...: the steps in order; the lane's counts in $logs/lane-N
 			# make e2e's packages, then e2e-trixie's generic kernel in the
 			# background while make e2e's guests run, so that e2e-trixie
 			# need not build after them.
+			# When this lane's builds go first, the other lane's
+			# wait for all three (kbuild_first_hold): none slips in
+			# between.
 			if [[ " $* " == *" e2e "*"trixie "* ]]; then
-				f0=$failed
+				f0=$failed hold=/dev/null
+				if [ "$lane" = "$first" ]; then
+					kbuild_first_hold
+					hold=$kbuild_hold
+				fi
 				step "make e2e's packages (make debs FLAVOUR=virt, KVER=6.1 and 6.12)" "$logs/debs-virt.log" \
 					"$RESTRACK_ROOT/scripts/e2e.sh" --build
-				"$RESTRACK_ROOT/scripts/e2e-trixie.sh" --build >"$logs/debs-generic.log" 2>&1 &
+				{
+					rc=0
+					"$RESTRACK_ROOT/scripts/e2e-trixie.sh" --build >"$logs/debs-generic.log" 2>&1 || rc=$?
+					[ "$hold" = /dev/null ] || kbuild_first_release "$hold"
+					exit "$rc"
+				} &
 				trixie_build=$! trixie_t0=$SECONDS
 				if [ "$failed" != "$f0" ]; then
 					echo "FAIL: make e2e: its packages did not build"
