@@ -17,6 +17,8 @@
 #   e2e      make e2e: Debian 12, the 6.1 then 6.12 virt packages, removal
 #   trixie   make e2e-trixie: Debian 13, the generic 6.12 kernel through its
 #            initrd (builds its packages when they are missing)
+#   repro    make repro: the 6.1 virt packages built twice, byte for byte
+#   sb       the generic 6.12 packages (signed image), then make e2e-sb
 #
 # A lane with e2e and then trixie builds their packages first: make e2e's
 # (a step of its own), then e2e-trixie's in the background while make e2e's
@@ -24,8 +26,6 @@
 # for a kernel build the lock could have run earlier.  When that lane's
 # builds go first, the other lane's wait for all three of them
 # (kbuild_first_hold), rather than slip into the gaps between them.
-#   repro    make repro: the 6.1 virt packages built twice, byte for byte
-#   sb       the generic 6.12 packages (signed image), then make e2e-sb
 #
 # make check's own tests count one by one, every other step counts one.
 # Each step's log is in LOGDIR; prints a line per step and ends with
@@ -127,15 +127,10 @@ run_lane() { # n step...: the steps in order; the lane's counts in $logs/lane-N
 				DEBUG_FULL=1
 			;;
 		e2e)
-			# With make e2e-trixie later in the lane, both build first:
-			# make e2e's packages, then e2e-trixie's generic kernel in the
-			# background while make e2e's guests run, so that e2e-trixie
-			# need not build after them.
-			# When this lane's builds go first, the other lane's
-			# wait for all three (kbuild_first_hold): none slips in
-			# between.
+			# With make e2e-trixie later in the lane, both build first
+			# (see the top of this file).
 			if [[ " $* " == *" e2e "*"trixie "* ]]; then
-				f0=$failed hold=/dev/null
+				f0=$failed hold=
 				if [ "$lane" = "$first" ]; then
 					kbuild_first_hold
 					hold=$kbuild_hold
@@ -145,7 +140,7 @@ run_lane() { # n step...: the steps in order; the lane's counts in $logs/lane-N
 				{
 					rc=0
 					"$RESTRACK_ROOT/scripts/e2e-trixie.sh" --build >"$logs/debs-generic.log" 2>&1 || rc=$?
-					[ "$hold" = /dev/null ] || kbuild_first_release "$hold"
+					[ -z "$hold" ] || kbuild_first_release "$hold"
 					exit "$rc"
 				} &
 				trixie_build=$! trixie_t0=$SECONDS

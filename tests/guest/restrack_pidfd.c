@@ -162,15 +162,12 @@ static int waiter_start(struct waiter *w, bool nobody)
 /* Release the waiter and reap it; its wait status. */
 static int waiter_stop(struct waiter *w)
 {
-	pid_t pid = w->pid;
-
 	close(w->release);
 	close(w->pidfd);
-	w->pid = 0;
-	return wait_child(pid);
+	return wait_child(w->pid);
 }
 
-/* A waiter registered without flags, for the fixtures below. */
+/* Start a waiter and register it without flags. */
 static void start_registered(struct __test_metadata *_metadata,
 			     struct waiter *w)
 {
