@@ -58,9 +58,20 @@ kernel_flavour() { # series arch
 	*) echo test ;;
 	esac
 }
+# The series with a debug kernel go first: its build and its guests are the
+# slowest, and its suites then run while the other kernels build, rather
+# than after the last build.
+first=() rest=()
+for series in $series_list; do
+	case " $debug_kernels " in
+	*" $series/"*) first+=("$series") ;;
+	*) rest+=("$series") ;;
+	esac
+done
+suite_series="${first[*]} ${rest[*]}"
 # The kernels, in the order their suites run.
 kernels=()
-for series in $series_list; do
+for series in $suite_series; do
 	check_series "$series"
 	for arch in $arch_list; do
 		check_arch "$arch"
@@ -267,7 +278,7 @@ kernel_done() { # label, counters at start, start time
 }
 
 want="deregister=550 fetch=549 register=548 resource_cap=551 resource_reset=552 restrack_pidfd_get=555 restrack_pidfd_register=553 restrack_pidfd_set_quota=554 "
-for series in $series_list; do
+for series in $suite_series; do
 	for arch in $arch_list; do
 		flavour=$(kernel_flavour "$series" "$arch")
 		p0=$passed f0=$failed s0=$skipped t0=$SECONDS
