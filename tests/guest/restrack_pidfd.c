@@ -861,6 +861,72 @@ TEST(deny_files_fails_with_emfile_and_the_process_lives)
 }
 
 /*
+ * The inline descriptor check compares the count with the lower of the
+ * quota and the table's high-water, so that the high-water is kept where
+ * a descriptor passes it.  A quota lowered below the high-water (the deny
+ * action: the process lives over it) must still hold after closes bring
+ * the count under it: no descriptor past the new quota, and the high-water
+ * is still the old one; a quota raised past it lets the count, and the
+ * high-water, go up to the new quota exactly.
+ */
+TEST(deny_quota_lowered_below_the_peak_holds)
+{
+	int status;
+	pid_t pid;
+
+	REQUIRE_PIDFD_CALLS();
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct restrack_info info;
+		__u64 peak, low, high;
+		int fd, i, opened[30];
+
+		close_fds_range(3, ~0U);
+		fd = pidfd_of(getpid());
+		CHILD_ASSERT(fd >= 0);
+		CHILD_ASSERT(rt_pidfd_register(fd, 0) == 0);
+		CHILD_ASSERT(set_quota(fd, RESTRACK_QUOTA_FILES, 0, 100, 0,
+				       RESTRACK_ACTION_DENY) == 0);
+		for (i = 0; i < 30; i++) {
+			opened[i] = open("/dev/null", O_RDONLY);
+			CHILD_ASSERT(opened[i] >= 0);
+		}
+		CHILD_ASSERT(get_info(fd, &info) == 0);
+		peak = info.files;
+		CHILD_ASSERT(info.files_peak == peak);
+		low = peak - 10;
+		CHILD_ASSERT(set_quota(fd, RESTRACK_QUOTA_FILES, 0, low, 0,
+				       RESTRACK_ACTION_DENY) == 0);
+		/* Over the new quota: nothing more, the process lives. */
+		errno = 0;
+		CHILD_ASSERT(dup(0) == -1 && errno == EMFILE);
+		/* 15 closed: 5 under it, then EMFILE at it, not at the peak. */
+		for (i = 0; i < 15; i++)
+			CHILD_ASSERT(close(opened[i]) == 0);
+		CHILD_ASSERT(open_n(100) == 5);
+		CHILD_ASSERT(errno == EMFILE);
+		CHILD_ASSERT(get_info(fd, &info) == 0);
+		CHILD_ASSERT(info.files == low);
+		CHILD_ASSERT(info.files_peak == peak);
+		CHILD_ASSERT(info.killed == 0);
+		/* Raised past the peak: up to the new quota, a new peak. */
+		high = peak + 7;
+		CHILD_ASSERT(set_quota(fd, RESTRACK_QUOTA_FILES, 0, high, 0,
+				       RESTRACK_ACTION_DENY) == 0);
+		errno = 0;
+		CHILD_ASSERT(open_n(100) == (long)(high - low));
+		CHILD_ASSERT(errno == EMFILE);
+		CHILD_ASSERT(get_info(fd, &info) == 0);
+		CHILD_ASSERT(info.files == high && info.files_peak == high);
+		_exit(0);
+	}
+	status = wait_child(pid);
+	EXPECT_EXIT0(status);
+}
+
+
+/*
  * Two records on one mm: the process's own with the deny action and a
  * CLONE_VM child's with the kill action and a lower quota.  Growth past
  * the kill quota kills, whatever the deny record says.

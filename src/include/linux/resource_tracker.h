@@ -227,9 +227,12 @@ DECLARE_STATIC_KEY_FALSE(restrack_files_key);
  * process's only table, 0 when the process has several (each check then
  * sums them, out of line), UINT_MAX - 1 when no quota applies but the
  * table is counted for a process registered by restrack_pidfd_register(),
- * UINT_MAX when it is not counted.  The count is
- * exact on a table with a limit (the tracker takes it from the bitmap when
- * it gives the table one); on others it is not read.  Past a quota the
+ * UINT_MAX when it is not counted; on a counted table, the count's
+ * high-water when that is lower, so that the check out of line, which
+ * admits the descriptor past it, keeps the high-water and a close only
+ * counts down.  The count is exact on a table with a limit (the tracker
+ * takes it from the bitmap when it gives the table one); on others it is
+ * not read.  Past a quota the
  * descriptor is refused: with the kill action, one a process makes itself
  * (open, dup*, fcntl(F_DUPFD), pipe, socket, accept...) also sends SIGKILL
  * to the process charged, and to the current one when it is another (a
@@ -257,19 +260,13 @@ static __always_inline bool restrack_fd_admit(struct files_struct *files,
  * restrack_fd_closed - an open descriptor of @fdt has been closed
  * @fdt: the fdtable, its table's file_lock held
  *
- * The count's high-water is kept here, before it goes down: it is read
- * with the count, so on a counted table only.
+ * Only counts down: the high-water is kept where a descriptor is admitted
+ * past it (restrack_fd_admit()).
  */
 static __always_inline void restrack_fd_closed(struct fdtable *fdt)
 {
-	unsigned int n;
-
-	if (static_branch_unlikely(&restrack_files_key)) {
-		n = fdt->open_count;
-		if (n > fdt->open_peak)
-			WRITE_ONCE(fdt->open_peak, n);
-		WRITE_ONCE(fdt->open_count, n - 1);
-	}
+	if (static_branch_unlikely(&restrack_files_key))
+		WRITE_ONCE(fdt->open_count, fdt->open_count - 1);
 }
 
 /**

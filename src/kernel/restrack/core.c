@@ -367,45 +367,82 @@ static struct restrack_link *restrack_link_find_locked(struct restrack_entry *e,
 }
 
 /*
- * Set @files->restrack_file_limit (see restrack_fd_admit()) from the
- * records charged with it: the lowest file quota among the processes whose
- * only table it is, 0 when one with a quota has several tables, UINT_MAX - 1
- * (counted, no limit) when none has a quota but one is RESTRACK_COUNTED.
+ * The limit of @files, from the records charged with it: the lowest file
+ * quota among the processes whose only table it is, 0 when one with a
+ * quota has several tables, UINT_MAX - 1 (counted, no limit) when none has
+ * a quota but one is RESTRACK_COUNTED, UINT_MAX (not counted) when none.
+ * Under restrack_lock, or under RCU with the table's file_lock.
  */
-static void restrack_files_limit_locked(struct files_struct *files)
+static unsigned int restrack_files_limit(struct files_struct *files)
 {
 	unsigned int limit = UINT_MAX;
 	struct restrack_link *l;
-	struct fdtable *fdt;
+	long quota;
 
-	hlist_for_each_entry(l, &files->restrack_links, files_node) {
+	hlist_for_each_entry_rcu(l, &files->restrack_links, files_node,
+				 lockdep_is_held(&restrack_lock)) {
 		if (test_bit(RESTRACK_COUNTED, &l->e->flags))
 			limit = min(limit, UINT_MAX - 1);
-		if (l->e->file_quota < 0)
+		quota = READ_ONCE(l->e->file_quota);
+		if (quota < 0)
 			continue;
-		if (l->e->nr_tables > 1) {
-			limit = 0;
-			break;
-		}
-		limit = min_t(unsigned long, limit, l->e->file_quota);
+		if (READ_ONCE(l->e->nr_tables) > 1)
+			return 0;
+		limit = min_t(unsigned long, limit, quota);
 	}
-	if (limit != UINT_MAX && files->restrack_file_limit == UINT_MAX) {
+	return limit;
+}
+
+/*
+ * What restrack_fd_admit() compares the count of @files with: @limit, or
+ * the table's high-water when that is lower, so that the check which
+ * admits a descriptor past the high-water (out of line) is the one place
+ * that keeps it, and closing a descriptor only counts down.
+ */
+static void restrack_files_threshold(struct files_struct *files,
+				     struct fdtable *fdt, unsigned int limit)
+{
+	if (limit != UINT_MAX)
+		limit = min(limit, READ_ONCE(fdt->open_peak));
+	WRITE_ONCE(files->restrack_file_limit, limit);
+}
+
+/*
+ * Set @files->restrack_file_limit (see restrack_fd_admit()) from the
+ * records charged with it, under the table's file_lock: __restrack_fd_admit()
+ * moves it up to a new high-water under that lock, so a limit being lowered
+ * here is never undone by a check that read the quotas before.  A kprobe
+ * handler (NMI context, restrack_detach()) takes no lock: it only removes
+ * records, which can only raise the limit.
+ */
+static void restrack_files_limit_locked(struct files_struct *files)
+{
+	unsigned int limit = restrack_files_limit(files);
+	bool counted = READ_ONCE(files->restrack_file_limit) != UINT_MAX;
+	bool nmi = in_nmi();
+	struct fdtable *fdt;
+
+	if (!counted && (limit == UINT_MAX || nmi))
+		return;
+	if (!nmi)
+		spin_lock(&files->file_lock);
+	rcu_read_lock();
+	fdt = files_fdtable(files);
+	if (!counted) {
 		/*
 		 * A table is counted only while it has a limit: take the count
 		 * from the bitmap, under the lock its descriptors are added
 		 * under.  restrack_files_key is on (restrack_set_quota()).
 		 */
-		spin_lock(&files->file_lock);
-		fdt = files_fdtable(files);
 		WRITE_ONCE(fdt->open_count,
 			   bitmap_weight(fdt->open_fds, fdt->max_fds));
 		/* The high-water starts with the count. */
 		WRITE_ONCE(fdt->open_peak, fdt->open_count);
-		WRITE_ONCE(files->restrack_file_limit, limit);
-		spin_unlock(&files->file_lock);
-		return;
 	}
-	WRITE_ONCE(files->restrack_file_limit, limit);
+	restrack_files_threshold(files, fdt, limit);
+	rcu_read_unlock();
+	if (!nmi)
+		spin_unlock(&files->file_lock);
 }
 
 /* The limits of every table charged to @e. */
@@ -608,22 +645,30 @@ static void restrack_files_over(struct restrack_entry *e, unsigned long n)
 }
 
 /*
- * Under @files->file_lock: the table is at its limit (restrack_fd_admit()).
- * The checks of a process with several tables are serialised from the
- * check to the count, which is the addition as the other tables see it.
+ * Under @files->file_lock: the table is at its limit, or at its high-water
+ * (restrack_fd_admit()).  The checks of a process with several tables are
+ * serialised from the check to the count, which is the addition as the
+ * other tables see it.
  */
 bool __restrack_fd_admit(struct files_struct *files, struct fdtable *fdt,
 			 bool received)
 {
 	bool several, full;
+	unsigned int n;
 
 	rcu_read_lock();
 	several = restrack_files_several(files);
 	if (several)
 		spin_lock(&restrack_files_lock);
 	full = restrack_files_check(files, received ? NULL : restrack_files_over);
-	if (!full)
-		WRITE_ONCE(fdt->open_count, fdt->open_count + 1);
+	if (!full) {
+		n = fdt->open_count + 1;
+		WRITE_ONCE(fdt->open_count, n);
+		/* A new high-water, kept here: the inline check admits up to it. */
+		if (n > fdt->open_peak)
+			WRITE_ONCE(fdt->open_peak, n);
+		restrack_files_threshold(files, fdt, restrack_files_limit(files));
+	}
 	if (several)
 		spin_unlock(&restrack_files_lock);
 	rcu_read_unlock();
