@@ -13,9 +13,11 @@
 #     repository (restrack-archive-keyring, restrack.sources with
 #     Signed-By) holding that kernel, and apt-get install
 #     linux-image-restrack, linux-headers-restrack and restrack-tools:
-#     initramfs-tools makes the initrd.  Debian 13's stock kernel of a higher
-#     version (linux-image-amd64 from trixie-security, 6.12.118 and up, which
-#     sorts above 6.12.117-restrack) is downloaded for later.
+#     initramfs-tools makes the initrd.  A stock Debian 13 kernel of a higher
+#     version is downloaded for later: linux-image-amd64 from
+#     trixie-backports (a later series), since trixie's own 6.12 kernel can
+#     be the very version restrack's is built from (6.12.118+deb13 sorts
+#     below 6.12.118-restrack).
 #  2. Make a disk image of it.  Negative control: the kernel booted without
 #     its initrd cannot mount its root ("VFS: Unable to mount root fs").
 #  3. Boot it with its initrd (QEMU -kernel, -initrd): virtio_blk and ext4
@@ -190,11 +192,12 @@ mmdebstrap --variant=minbase --architectures=amd64 \
 	--customize-hook="copy-in $work/restrack.sources /etc/apt/sources.list.d" \
 	--customize-hook='chroot "$1" apt-get update -q >"$1/root/apt-update.log" 2>&1 || { cat "$1/root/apt-update.log"; exit 1; }' \
 	--customize-hook='chroot "$1" apt-get install -y -q linux-image-restrack linux-headers-restrack restrack-tools >"$1/root/apt-1.log" 2>&1 || { tail -40 "$1/root/apt-1.log"; exit 1; }' \
-	--customize-hook='chroot "$1" apt-get install -y -q --no-install-recommends --download-only linux-image-amd64 >"$1/root/apt-stock.log" 2>&1 || { tail -40 "$1/root/apt-stock.log"; exit 1; }' \
+	--customize-hook='chroot "$1" apt-get install -y -q --no-install-recommends --download-only -t trixie-backports linux-image-amd64 >"$1/root/apt-stock.log" 2>&1 || { tail -40 "$1/root/apt-stock.log"; exit 1; }' \
 	--customize-hook='mv "$1"/var/cache/apt/archives/*.deb "$1/srv/stock/"' \
 	--customize-hook='rm -f "$1/etc/apt/sources.list" "$1/etc/resolv.conf"' \
 	trixie "$work/root" "deb http://deb.debian.org/debian trixie main" \
 	"deb http://deb.debian.org/debian-security trixie-security main" \
+	"deb http://deb.debian.org/debian trixie-backports main" \
 	>"$work/mmdebstrap.log" 2>&1 ||
 	{ tail -40 "$work/mmdebstrap.log"; die "mmdebstrap failed: see $work/mmdebstrap.log"; }
 info "root file system made in $((SECONDS - start)) s"
