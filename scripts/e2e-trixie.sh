@@ -13,11 +13,16 @@
 #     repository (restrack-archive-keyring, restrack.sources with
 #     Signed-By) holding that kernel, and apt-get install
 #     linux-image-restrack, linux-headers-restrack and restrack-tools:
-#     initramfs-tools makes the initrd.  A stock Debian 13 kernel of a higher
-#     version is downloaded for later: linux-image-amd64 from
-#     trixie-backports (a later series), since trixie's own 6.12 kernel can
-#     be the very version restrack's is built from (6.12.118+deb13 sorts
-#     below 6.12.118-restrack).
+#     initramfs-tools makes the initrd.  Then a stock Debian 13 kernel of a
+#     higher version: linux-image-amd64 from trixie-backports (a later
+#     series), since trixie's own 6.12 kernel can be the very version
+#     restrack's is built from (6.12.118+deb13 sorts below
+#     6.12.118-restrack).  It is installed in the root here, at the host's
+#     speed (E2E_STOCK=chroot, the default): every update-grub of the guest
+#     then sees it.  E2E_STOCK=guest (make check-full) only downloads it,
+#     and step 4 installs it by apt on the running system, its hooks making
+#     its initrd and running update-grub: the same grub.cfg, 10 more
+#     minutes without KVM.
 #  2. Make a disk image of it.  Negative control: the kernel booted without
 #     its initrd cannot mount its root ("VFS: Unable to mount root fs").
 #  3. Boot it with its initrd (QEMU -kernel, -initrd): virtio_blk and ext4
@@ -28,10 +33,12 @@
 #     grub.cfg.
 #  4. Through GRUB: the same checks; apt-get install restrack-dkms in a
 #     transaction of its own, on the running restrack kernel: dkms 3.2.2
-#     builds both modules, they load; then the stock kernel is installed
-#     (its hooks make its initrd, with MODULES=dep to spare minutes, and run
-#     update-grub): GRUB's default must stay restrack
-#     (/etc/default/grub.d/restrack.cfg).
+#     builds both modules, they load.  grub.cfg lists the stock kernel and
+#     GRUB's default, which booted this system, is restrack
+#     (/etc/default/grub.d/restrack.cfg).  With E2E_STOCK=guest the stock
+#     kernel is installed now (its hooks make its initrd, with MODULES=dep
+#     to spare minutes, and run update-grub), and the default must stay
+#     restrack.
 #  5. The reboot must be restrack again, with the DKMS modules loaded at
 #     boot; then apt-get remove restrack-dkms: no module file left.
 #  6. A last boot: restrack still, no module loaded, quotas still enforced.
@@ -55,6 +62,12 @@ built=$root/build/debs/6.12-x86_64-generic
 need_pkgs mmdebstrap qemu-system-x86 e2fsprogs fdisk openssl
 [ "$(uname -m)" = x86_64 ] || die "the end-to-end test boots an amd64 image: run it on x86_64"
 [ "$(id -u)" -eq 0 ] || die "the end-to-end test needs root (mmdebstrap installs kernels in a chroot)"
+
+stock_in=${E2E_STOCK:-chroot}
+case $stock_in in
+chroot | guest) ;;
+*) die "E2E_STOCK=$stock_in: give chroot (the stock kernel installed with the root) or guest (by apt in the running system)" ;;
+esac
 
 total=$SECONDS
 if ! compgen -G "$built/linux-image-6.12.*-restrack_*.deb" >/dev/null ||
@@ -146,13 +159,18 @@ dkms)
 		tail -n 20 /var/lib/dkms/restrack/*/build/make.log 2>/dev/null | sayall "FAIL make.log: "
 	fi
 	check_quota
-	# Debian's stock kernel of a higher version, its dependencies with it.
-	# Its initrd holds the modules this machine needs (MODULES=dep) instead
-	# of Debian's "most": the same hooks run (initramfs-tools, update-grub),
+	# Debian's stock kernel of a higher version, its dependencies with it,
+	# installed with the root (E2E_STOCK=chroot) or now.  Now, its initrd
+	# holds the modules this machine needs (MODULES=dep) instead of
+	# Debian's "most": the same hooks run (initramfs-tools, update-grub),
 	# minutes sooner without KVM.
-	echo MODULES=dep >/etc/initramfs-tools/conf.d/restrack-e2e
 	t0=$(cut -d. -f1 /proc/uptime)
-	if apt-get install -y -q /srv/stock/*.deb >/tmp/apt.log 2>&1; then
+	if [ ! -e /etc/restrack-e2e-stock-in-guest ]; then
+		say "stock kernel installed with the root: $(cd /boot && ls vmlinuz-* | tr '\n' ' ')"
+		grub_state
+		echo stock >/etc/restrack-e2e-stage
+	elif echo MODULES=dep >/etc/initramfs-tools/conf.d/restrack-e2e &&
+		apt-get install -y -q /srv/stock/*.deb >/tmp/apt.log 2>&1; then
 		say "stock kernel installed in $(($(cut -d. -f1 /proc/uptime) - t0)) s"
 		grep '^Setting up linux-image' /tmp/apt.log | sayall "apt: "
 		grub_state
@@ -181,6 +199,13 @@ e2e_lintian_start "$lint" "$work/repo/$keyring_deb" "${debs[@]}"
 info "mmdebstrap: Debian 13 with the $rel kernel and restrack-tools"
 start=$SECONDS
 mapfile -t hooks < <(e2e_mmdebstrap_hooks "$work" initrd)
+# The stock kernel's hooks see no grub.cfg yet (grub-install runs in the
+# guest): its postinst makes its initrd and leaves GRUB alone.
+# shellcheck disable=SC2016
+case $stock_in in
+chroot) stock_hook='chroot "$1" apt-get install -y -q /srv/stock/*.deb >"$1/root/apt-stock-install.log" 2>&1 || { tail -40 "$1/root/apt-stock-install.log"; exit 1; }' ;;
+guest) stock_hook='touch "$1/etc/restrack-e2e-stock-in-guest"' ;;
+esac
 # The hooks are shell code that mmdebstrap runs with the root as $1.
 # shellcheck disable=SC2016
 mmdebstrap --variant=minbase --architectures=amd64 \
@@ -194,6 +219,7 @@ mmdebstrap --variant=minbase --architectures=amd64 \
 	--customize-hook='chroot "$1" apt-get install -y -q linux-image-restrack linux-headers-restrack restrack-tools >"$1/root/apt-1.log" 2>&1 || { tail -40 "$1/root/apt-1.log"; exit 1; }' \
 	--customize-hook='chroot "$1" apt-get install -y -q --no-install-recommends --download-only -t trixie-backports linux-image-amd64 >"$1/root/apt-stock.log" 2>&1 || { tail -40 "$1/root/apt-stock.log"; exit 1; }' \
 	--customize-hook='mv "$1"/var/cache/apt/archives/*.deb "$1/srv/stock/"' \
+	--customize-hook="$stock_hook" \
 	--customize-hook='rm -f "$1/etc/apt/sources.list" "$1/etc/resolv.conf"' \
 	trixie "$work/root" "deb http://deb.debian.org/debian trixie main" \
 	"deb http://deb.debian.org/debian-security trixie-security main" \
@@ -209,7 +235,9 @@ stock=$(find "$work/root/srv/stock" -name 'linux-image-[0-9]*.deb' -printf '%f\n
 [ -n "$stock" ] || die "no stock kernel downloaded (see $work/root-home/apt-stock.log)"
 [ "$(printf '%s\n' "$stock" "$rel" | sort -V | tail -n 1)" = "$stock" ] ||
 	die "the stock kernel $stock does not sort above $rel: it proves nothing about GRUB's default"
-info "stock kernel for later: $stock (sorts above $rel)"
+info "stock kernel $stock (sorts above $rel): $(case $stock_in in chroot) echo installed with the root ;; guest) echo for apt in the guest ;; esac)"
+[ "$stock_in" = guest ] || [ -f "$work/root/boot/vmlinuz-$stock" ] ||
+	die "the stock kernel $stock is not installed in the root (see $work/root-home/apt-stock-install.log)"
 cp "$work/root/boot/vmlinuz-$rel" "$work/root/boot/initrd.img-$rel" "$work/"
 
 e2e_lintian_wait "$lint"
@@ -238,9 +266,10 @@ for m in virtio_blk ext4; do
 done
 
 # --- 4, 5. through GRUB: restrack-dkms, the stock kernel, the reboot ---------------------
-# DKMS builds and the stock kernel is installed without KVM: 1,233 s of
-# the 1,800 s a boot may take, with the machine's two cores busy and the
-# stock initrd made with Debian's full module set; this boot gets an hour.
+# DKMS builds (and with E2E_STOCK=guest the stock kernel is installed)
+# without KVM: 1,233 s of the 1,800 s a boot may take, with the machine's
+# two cores busy and the stock initrd made with Debian's full module set;
+# this boot gets an hour.
 E2E_TIMEOUT=${E2E_TIMEOUT:-3600} e2e_boot "$work" dkms "$rel" "${machine[@]}"
 grep -q "^E2E: dkms: restrack/.*, $rel, x86_64: installed" "$work/boot-dkms.e2e" ||
 	die "DKMS did not build the modules for $rel when restrack-dkms was installed (see $work/boot-dkms.log)"

@@ -195,7 +195,7 @@ boot() { # label, release that must boot, [qemu options]
 	local label=$1 want=$2
 	shift 2
 	e2e_boot "$work" "$label" "$want" -M pc -cpu max -m 2G -smp "${E2E_SMP:-2}" \
-		-drive file="$img",format=raw,if=virtio "$@"
+		-drive file="$img",format=raw,if=virtio,cache=unsafe "$@"
 }
 # Straight into the kernel, once, to install GRUB from inside.
 boot grub-install "$rel1" -kernel "$work/vmlinuz-$rel1" -initrd "$work/initrd.img-$rel1" \

@@ -17,6 +17,9 @@
 #   e2e      make e2e: Debian 12, the 6.1 then 6.12 virt packages, removal
 #   trixie   make e2e-trixie: Debian 13, the generic 6.12 kernel through its
 #            initrd (builds its packages when they are missing)
+#   stock    make e2e-trixie with E2E_STOCK=guest: the stock kernel of a
+#            higher version installed by apt on the running system, not
+#            with the root
 #   repro    make repro: the 6.1 virt packages built twice, byte for byte
 #   sb       the generic 6.12 packages (signed image), then make e2e-sb
 #
@@ -48,14 +51,15 @@ for lane in "$@"; do
 	[ -n "$lane" ] || die "an empty lane: give each lane at least one step"
 	for s in $lane; do
 		case $s in
-		check | extra | e2e | trixie | repro | sb) ;;
-		*) die "unknown step '$s' (steps: check extra e2e trixie repro sb)" ;;
+		check | extra | e2e | trixie | stock | repro | sb) ;;
+		*) die "unknown step '$s' (steps: check extra e2e trixie stock repro sb)" ;;
 		esac
 	done
 done
 # Steps that share a directory must share a lane: check and extra
 # (build/check), e2e and repro (build/debs/6.1-x86_64-virt, which repro
-# builds from scratch).
+# builds from scratch), trixie and stock (build/e2e-trixie), sb and stock
+# (build/debs/6.12-x86_64-generic, which stock builds when it is missing).
 lane_of() { # step: the number of the lane that has it, or nothing
 	local i=0 lane
 	for lane in "${lanes[@]}"; do
@@ -69,7 +73,7 @@ case $first in
 0 | 1 | 2) ;;
 *) die "RUN_LANES_FIRST: '$first' is not a lane (1 or 2, or 0 for neither)" ;;
 esac
-for pair in "check extra" "e2e repro"; do
+for pair in "check extra" "e2e repro" "trixie stock" "sb stock"; do
 	read -r a b <<<"$pair"
 	la=$(lane_of "$a") lb=$(lane_of "$b")
 	[ -z "$la" ] || [ -z "$lb" ] || [ "$la" = "$lb" ] ||
@@ -170,6 +174,11 @@ run_lane() { # n step...: the steps in order; the lane's counts in $logs/lane-N
 			step "make e2e-trixie (Debian 13, the generic 6.12 kernel through its initrd)" "$logs/e2e-trixie.log" \
 				"$RESTRACK_ROOT/scripts/e2e-trixie.sh"
 			grep -E '^e2e-trixie.sh: ' "$logs/e2e-trixie.log" | sed 's/^/  /' || true
+			;;
+		stock)
+			step "make e2e-trixie E2E_STOCK=guest (the stock kernel installed by apt in the guest)" \
+				"$logs/e2e-trixie-stock.log" env E2E_STOCK=guest "$RESTRACK_ROOT/scripts/e2e-trixie.sh"
+			grep -E '^e2e-trixie.sh: ' "$logs/e2e-trixie-stock.log" | sed 's/^/  /' || true
 			;;
 		repro)
 			# What it builds is named here: make exports FLAVOUR (test),
