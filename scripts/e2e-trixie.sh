@@ -203,7 +203,7 @@ mapfile -t hooks < <(e2e_mmdebstrap_hooks "$work" initrd)
 # guest): its postinst makes its initrd and leaves GRUB alone.
 # shellcheck disable=SC2016
 case $stock_in in
-chroot) stock_hook='chroot "$1" apt-get install -y -q /srv/stock/*.deb >"$1/root/apt-stock-install.log" 2>&1 || { tail -40 "$1/root/apt-stock-install.log"; exit 1; }' ;;
+chroot) stock_hook='chroot "$1" sh -c "apt-get install -y -q /srv/stock/*.deb" >"$1/root/apt-stock-install.log" 2>&1 || { tail -40 "$1/root/apt-stock-install.log"; exit 1; }' ;;
 guest) stock_hook='touch "$1/etc/restrack-e2e-stock-in-guest"' ;;
 esac
 # The hooks are shell code that mmdebstrap runs with the root as $1.
