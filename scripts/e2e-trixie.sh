@@ -63,9 +63,18 @@ need_pkgs mmdebstrap qemu-system-x86 e2fsprogs fdisk openssl
 [ "$(uname -m)" = x86_64 ] || die "the end-to-end test boots an amd64 image: run it on x86_64"
 [ "$(id -u)" -eq 0 ] || die "the end-to-end test needs root (mmdebstrap installs kernels in a chroot)"
 
+# Where the stock kernel is installed: the mmdebstrap hook that does it or
+# says so.  Its hooks see no grub.cfg in the root (grub-install runs in the
+# guest): its postinst makes its initrd and leaves GRUB alone.
 stock_in=${E2E_STOCK:-chroot}
+# shellcheck disable=SC2016 # the hooks are shell code run with the root as $1
 case $stock_in in
-chroot | guest) ;;
+chroot)
+	stock_how='installed with the root'
+	stock_hook='chroot "$1" sh -c "apt-get install -y -q /srv/stock/*.deb" >"$1/root/apt-stock-install.log" 2>&1 || { tail -40 "$1/root/apt-stock-install.log"; exit 1; }' ;;
+guest)
+	stock_how='for apt in the guest'
+	stock_hook='touch "$1/etc/restrack-e2e-stock-in-guest"' ;;
 *) die "E2E_STOCK=$stock_in: give chroot (the stock kernel installed with the root) or guest (by apt in the running system)" ;;
 esac
 
@@ -199,13 +208,6 @@ e2e_lintian_start "$lint" "$work/repo/$keyring_deb" "${debs[@]}"
 info "mmdebstrap: Debian 13 with the $rel kernel and restrack-tools"
 start=$SECONDS
 mapfile -t hooks < <(e2e_mmdebstrap_hooks "$work" initrd)
-# The stock kernel's hooks see no grub.cfg yet (grub-install runs in the
-# guest): its postinst makes its initrd and leaves GRUB alone.
-# shellcheck disable=SC2016
-case $stock_in in
-chroot) stock_hook='chroot "$1" sh -c "apt-get install -y -q /srv/stock/*.deb" >"$1/root/apt-stock-install.log" 2>&1 || { tail -40 "$1/root/apt-stock-install.log"; exit 1; }' ;;
-guest) stock_hook='touch "$1/etc/restrack-e2e-stock-in-guest"' ;;
-esac
 # The hooks are shell code that mmdebstrap runs with the root as $1.
 # shellcheck disable=SC2016
 mmdebstrap --variant=minbase --architectures=amd64 \
@@ -235,7 +237,7 @@ stock=$(find "$work/root/srv/stock" -name 'linux-image-[0-9]*.deb' -printf '%f\n
 [ -n "$stock" ] || die "no stock kernel downloaded (see $work/root-home/apt-stock.log)"
 [ "$(printf '%s\n' "$stock" "$rel" | sort -V | tail -n 1)" = "$stock" ] ||
 	die "the stock kernel $stock does not sort above $rel: it proves nothing about GRUB's default"
-info "stock kernel $stock (sorts above $rel): $(case $stock_in in chroot) echo installed with the root ;; guest) echo for apt in the guest ;; esac)"
+info "stock kernel $stock (sorts above $rel): $stock_how"
 [ "$stock_in" = guest ] || [ -f "$work/root/boot/vmlinuz-$stock" ] ||
 	die "the stock kernel $stock is not installed in the root (see $work/root-home/apt-stock-install.log)"
 cp "$work/root/boot/vmlinuz-$rel" "$work/root/boot/initrd.img-$rel" "$work/"
