@@ -593,6 +593,54 @@ TEST(fetch_fills_stats)
 	EXPECT_EQ(fds, a.openfile_count);
 }
 
+static void *register_churn(void *arg)
+{
+	volatile int *stop = arg;
+
+	while (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
+		rt_register(getpid());
+		rt_deregister(getpid());
+	}
+	return NULL;
+}
+
+/*
+ * A fetch racing a deregistration reads the process or fails with ENOENT:
+ * it never succeeds with the figures of a process using nothing (seen in
+ * the stress test: a heap of 0 from a fetch that looked the record up, then
+ * read the figures after another thread had removed it).
+ */
+TEST(fetch_racing_deregister_reads_the_process_or_enoent)
+{
+	struct per_proc_resource st;
+	long i, ok = 0, gone = 0, zero = 0;
+	pthread_t t;
+	int stop = 0;
+
+	REQUIRE_RESTRACK();
+	ASSERT_EQ(0, pthread_create(&t, NULL, register_churn, &stop));
+	for (i = 0; i < 20000; i++) {
+		memset(&st, 0, sizeof(st));
+		if (rt_fetch(&st, getpid())) {
+			EXPECT_EQ(ENOENT, errno);
+			gone++;
+			continue;
+		}
+		ok++;
+		EXPECT_EQ(getpid(), st.pid);
+		if (!st.heapsize) {
+			zero = i + 1;
+			break;
+		}
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0L, zero) TH_LOG("fetch %ld read a heap of 0", zero);
+	TH_LOG("%ld fetches read the process, %ld found it untracked", ok,
+	       gone);
+	rt_deregister(getpid());
+}
+
 /* =====================================================================
  * deregister(pid): EINVAL, ESRCH, EPERM (manage), ENOENT, EPERM (limited).
  */

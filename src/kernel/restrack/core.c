@@ -796,10 +796,15 @@ int restrack_info(struct task_struct *task, struct restrack_info *info)
  * @heap: set to the bytes of private writable memory of the mm charged
  * @files: set to the descriptors in the file tables charged
  *
- * Both are zero for a process that is not tracked, and once it has given
- * up its mm and tables.
+ * Both are zero once the process has given up its mm and tables.  The
+ * record is looked up under the lock the figures are read under, so that
+ * a deregistration racing the read never passes for a process using
+ * nothing.
+ *
+ * Return: true when the process is tracked (the figures are its own),
+ * false when it is not (both are zero).
  */
-void restrack_usage(struct task_struct *task, unsigned long *heap,
+bool restrack_usage(struct task_struct *task, unsigned long *heap,
 		    unsigned long *files)
 {
 	struct restrack_entry *e;
@@ -814,6 +819,7 @@ void restrack_usage(struct task_struct *task, unsigned long *heap,
 		*files = restrack_files_sum_locked(e, restrack_fd_weigh);
 	}
 	spin_unlock(&restrack_lock);
+	return e;
 }
 
 /*
@@ -1232,15 +1238,6 @@ void __restrack_fork(struct task_struct *p, struct restrack_entry *c)
 	}
 }
 
-/**
- * restrack_is_tracked - is @task's process tracked?
- * @task: any thread
- */
-bool restrack_is_tracked(struct task_struct *task)
-{
-	return rcu_access_pointer(task->signal->restrack);
-}
-
 /*
  * The caller's rights are checked without restrack_lock (ns_capable() may
  * sleep in an LSM); a snapshot of the record lets the change go ahead only
@@ -1531,12 +1528,11 @@ int restrack_status_batch(struct proc_fs_info *fs_info, u64 *pos,
 
 		/* Keep the visible ones, packed from st[base]. */
 		for (i = 0, base = n; i < got; i++) {
-			if (restrack_visible(fs_info, tasks[i])) {
-				st[n] = st[base + i];
-				restrack_usage(tasks[i], &st[n].heap,
-					       &st[n].files);
-				n++;
-			}
+			/* A row deregistered meanwhile is left out. */
+			if (restrack_visible(fs_info, tasks[i]) &&
+			    restrack_usage(tasks[i], &st[base + i].heap,
+					   &st[base + i].files))
+				st[n++] = st[base + i];
 			put_task_struct(tasks[i]);
 		}
 	} while (got && !n);

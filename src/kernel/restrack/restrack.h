@@ -105,8 +105,7 @@ int restrack_register(struct task_struct *task, unsigned int flags);
 int restrack_deregister(struct task_struct *task);
 int restrack_set_quota(struct task_struct *task,
 		       const struct restrack_quota *quota);
-bool restrack_is_tracked(struct task_struct *task);
-void restrack_usage(struct task_struct *task, unsigned long *heap,
+bool restrack_usage(struct task_struct *task, unsigned long *heap,
 		    unsigned long *files);
 int restrack_info(struct task_struct *task, struct restrack_info *info);
 

@@ -140,14 +140,12 @@ SYSCALL_DEFINE2(fetch, struct per_proc_resource __user *, stats, pid_t, pid)
 	if (IS_ERR(task))
 		return PTR_ERR(task);
 	memset(&res, 0, sizeof(res));
-	if (!ptrace_may_access(task, PTRACE_MODE_READ_REALCREDS)) {
+	if (!ptrace_may_access(task, PTRACE_MODE_READ_REALCREDS))
 		err = -EPERM;
-	} else if (!restrack_is_tracked(task)) {
+	else if (!restrack_usage(task, &res.heapsize, &res.openfile_count))
 		err = -ENOENT;
-	} else {
+	else
 		res.pid = task_tgid_vnr(task);
-		restrack_usage(task, &res.heapsize, &res.openfile_count);
-	}
 	put_task_struct(task);
 
 	if (!err && copy_to_user(stats, &res, sizeof(res)))
