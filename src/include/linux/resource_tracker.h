@@ -208,8 +208,10 @@ static inline void restrack_fork(struct task_struct *p,
 
 /*
  * On from the first file quota set or the first restrack_pidfd_register():
- * until then no table is counted, and the descriptor hooks below are a
- * no-op jump.  It stays on.
+ * until then no table is counted, and the descriptor hooks below are one
+ * jump over their code.  It stays on, so their code is laid out in line
+ * (static_branch_likely()): once on, a hook is the no-op and its code,
+ * with no jump there and back.
  */
 DECLARE_STATIC_KEY_FALSE(restrack_files_key);
 
@@ -247,7 +249,7 @@ static __always_inline bool restrack_fd_admit(struct files_struct *files,
 {
 	unsigned int n;
 
-	if (!static_branch_unlikely(&restrack_files_key))
+	if (!static_branch_likely(&restrack_files_key))
 		return true;
 	n = fdt->open_count;
 	if (unlikely(n >= READ_ONCE(files->restrack_file_limit)))
@@ -265,7 +267,7 @@ static __always_inline bool restrack_fd_admit(struct files_struct *files,
  */
 static __always_inline void restrack_fd_closed(struct fdtable *fdt)
 {
-	if (static_branch_unlikely(&restrack_files_key))
+	if (static_branch_likely(&restrack_files_key))
 		WRITE_ONCE(fdt->open_count, fdt->open_count - 1);
 }
 

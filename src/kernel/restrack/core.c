@@ -277,22 +277,6 @@ bool __restrack_heap_over(struct mm_struct *mm, unsigned long npages)
  * for.  A process's figure is the sum over its tables, each counted once.
  */
 
-/**
- * struct restrack_link - a file table charged to a tracked process
- * @e: the process's record
- * @files: the table
- * @files_node: in @files->restrack_links (RCU)
- * @e_node: in @e->links
- * @rcu: frees the link after a grace period
- */
-struct restrack_link {
-	struct restrack_entry *e;
-	struct files_struct *files;
-	struct hlist_node files_node;
-	struct list_head e_node;
-	struct rcu_head rcu;
-};
-
 /* The count of @files, a table with a limit (restrack_fd_admit()). */
 static unsigned long restrack_fd_count(struct files_struct *files)
 {
@@ -466,10 +450,17 @@ static bool restrack_files_link_locked(struct restrack_entry *e,
 
 	if (restrack_link_find_locked(e, files))
 		return true;
-	l = *spare;
-	if (!l)
-		return false;
-	*spare = NULL;
+	/*
+	 * The record's own link serves its first table, once: an unlinked
+	 * link may still be walked under RCU, so it is never used again.
+	 */
+	l = &e->first_link;
+	if (l->e) {
+		l = *spare;
+		if (!l)
+			return false;
+		*spare = NULL;
+	}
 	l->e = e;
 	l->files = files;
 	list_add_tail_rcu(&l->e_node, &e->links);
@@ -501,7 +492,8 @@ static void restrack_files_unlink_locked(struct restrack_link *l)
 	WRITE_ONCE(l->e->nr_tables, l->e->nr_tables - 1);
 	restrack_files_limit_locked(l->files);
 	restrack_entry_limits_locked(l->e);
-	kfree_rcu(l, rcu);
+	if (l != &l->e->first_link)
+		kfree_rcu(l, rcu);
 }
 
 static struct restrack_link *restrack_link_alloc(void)
@@ -867,8 +859,8 @@ static void restrack_free_rcu(struct rcu_head *head)
 	struct restrack_link *l, *tmp;
 
 	list_for_each_entry_safe(l, tmp, &e->links, e_node)
-		kfree(l);
-	kfree(e->fork_link);
+		if (l != &e->first_link)
+			kfree(l);
 	put_user_ns(e->quota_ns);
 	put_pid(e->pid);
 	kfree(e);
@@ -1020,6 +1012,38 @@ static bool restrack_privileged(struct task_struct *task)
 	return ret;
 }
 
+/*
+ * A record with no quota, mm or table, not yet published.  Set field by
+ * field rather than zeroed whole: every child of an inheriting process
+ * gets one, and kzalloc() cleared all of it (the RCU and llist heads, and
+ * all but one field of the link, which are written before they are read)
+ * at a quarter of the cost of a tracked vfork.
+ */
+static struct restrack_entry *restrack_entry_alloc(void)
+{
+	struct restrack_entry *e = kmalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
+
+	if (!e)
+		return NULL;
+	INIT_LIST_HEAD(&e->node);
+	e->pid = NULL;
+	e->seq = 0;
+	e->mm = NULL;
+	INIT_HLIST_NODE(&e->mm_node);
+	INIT_LIST_HEAD(&e->links);
+	e->nr_tables = 0;
+	e->heap_pages = ULONG_MAX;
+	e->file_quota = -1;
+	e->heap_action = RESTRACK_ACTION_KILL;
+	e->files_action = RESTRACK_ACTION_KILL;
+	e->heap_peak = 0;
+	e->files_peak = 0;
+	e->quota_ns = NULL;
+	e->flags = 0;
+	e->first_link.e = NULL;	/* unused */
+	return e;
+}
+
 /**
  * restrack_register - start tracking @task's process
  * @task: any thread of a live user process
@@ -1040,14 +1064,10 @@ int restrack_register(struct task_struct *task, unsigned int flags)
 	if (rcu_access_pointer(sig->restrack))
 		return -EEXIST;
 
-	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
+	e = restrack_entry_alloc();
 	if (!e)
 		return -ENOMEM;
 	e->pid = get_task_pid(task, PIDTYPE_TGID);
-	INIT_HLIST_NODE(&e->mm_node);
-	INIT_LIST_HEAD(&e->links);
-	e->heap_pages = ULONG_MAX;
-	e->file_quota = -1;
 	if (!restrack_privileged(task))
 		__set_bit(RESTRACK_UNPRIVILEGED, &e->flags);
 	if (flags & RESTRACK_INHERIT)
@@ -1162,18 +1182,10 @@ int __restrack_fork_prepare(struct restrack_entry **child)
 	if (!inherits)
 		return 0;
 
-	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	/* A new process has one file table: the record's own link. */
+	c = restrack_entry_alloc();
 	if (!c)
 		return -ENOMEM;
-	/* A new process has one file table: one link. */
-	c->fork_link = restrack_link_alloc();
-	if (!c->fork_link) {
-		kfree(c);
-		return -ENOMEM;
-	}
-	INIT_LIST_HEAD(&c->node);
-	INIT_HLIST_NODE(&c->mm_node);
-	INIT_LIST_HEAD(&c->links);
 	*child = c;
 	return 0;
 }
@@ -1184,10 +1196,7 @@ int __restrack_fork_prepare(struct restrack_entry **child)
  */
 void restrack_fork_cancel(struct restrack_entry *child)
 {
-	if (child) {
-		kfree(child->fork_link);
-		kfree(child);
-	}
+	kfree(child);
 }
 
 /*
@@ -1203,12 +1212,11 @@ void __restrack_fork(struct task_struct *p, struct restrack_entry *c)
 	const unsigned long inherited = BIT(RESTRACK_UNPRIVILEGED) |
 					BIT(RESTRACK_INHERITS) |
 					BIT(RESTRACK_COUNTED);
-	struct restrack_link *spare = c->fork_link;
 	struct signal_struct *sig = p->signal;
+	struct restrack_link *spare = NULL;
 	struct restrack_entry *e;
 	bool tracked = false;
 
-	c->fork_link = NULL;
 	c->pid = get_task_pid(p, PIDTYPE_TGID);
 
 	spin_lock(&restrack_lock);
@@ -1226,12 +1234,12 @@ void __restrack_fork(struct task_struct *p, struct restrack_entry *c)
 		list_add_tail_rcu(&c->node, &restrack_list);
 		/* Nobody else changes the mm and table of @p before it runs. */
 		restrack_mm_attach_locked(c, p->mm);
+		/* A fresh record has its own link for the table. */
 		if (p->files)
 			restrack_files_link_locked(c, p->files, &spare);
 		tracked = true;
 	}
 	spin_unlock(&restrack_lock);
-	kfree(spare);
 	if (!tracked) {
 		put_pid(c->pid);
 		kfree(c);

@@ -12,8 +12,8 @@
 #include <linux/types.h>
 
 struct mm_struct;
+struct files_struct;
 struct pid;
-struct restrack_link;
 struct user_namespace;
 struct task_struct;
 
@@ -25,6 +25,22 @@ enum {
 	RESTRACK_UNPRIVILEGED,
 	RESTRACK_INHERITS,
 	RESTRACK_COUNTED,
+};
+
+/**
+ * struct restrack_link - a file table charged to a tracked process
+ * @e: the process's record
+ * @files: the table
+ * @files_node: in @files->restrack_links (RCU)
+ * @e_node: in @e->links
+ * @rcu: frees the link after a grace period
+ */
+struct restrack_link {
+	struct restrack_entry *e;
+	struct files_struct *files;
+	struct hlist_node files_node;
+	struct list_head e_node;
+	struct rcu_head rcu;
 };
 
 /**
@@ -51,10 +67,13 @@ enum {
  *	ends the tracking; RESTRACK_INHERITS when its children are tracked
  *	as it is (RESTRACK_INHERIT); RESTRACK_COUNTED when its tables are
  *	counted with or without a file quota (restrack_pidfd_register())
- * @fork_link: the link a child's record made by restrack_fork_prepare()
- *	takes for its table, until restrack_fork() uses it
+ * @first_link: the link of the first table charged, so that a process
+ *	with one table (a child made by fork) needs no other; used once
  * @rcu: frees the record after a grace period
  * @nmi_free: queues the record for freeing when detached in NMI context
+ *
+ * restrack_entry_alloc() sets every field but @rcu and @nmi_free (and of
+ * @first_link, @e); a new field is set there.
  *
  * A record hangs off the process's signal_struct, so it is shared by all
  * threads, survives exec and is never inherited.  Every field but @flags
@@ -77,7 +96,7 @@ struct restrack_entry {
 	unsigned long files_peak;
 	struct user_namespace *quota_ns;
 	unsigned long flags;
-	struct restrack_link *fork_link;
+	struct restrack_link first_link;
 	struct rcu_head rcu;
 	struct llist_node nmi_free;
 };
