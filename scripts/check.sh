@@ -343,6 +343,16 @@ if [ "${CHECK_KCSAN:-0}" = 1 ]; then
 	kernel_done "6.12/x86_64/kcsan" "$p0" "$f0" "$s0" "$t0"
 fi
 
+# tbcount, the profiler of tests/bench/README.md, builds warning-free.
+if gcc -shared -fPIC -O2 -Wall -Wextra -Werror -o "$results/tbcount.so" \
+	"$RESTRACK_ROOT/tests/bench/tbcount.c" >"$results/tbcount.log" 2>&1 &&
+	python3 -c "import ast, sys; ast.parse(open(sys.argv[1]).read())" "$RESTRACK_ROOT/tests/bench/tbcount-report.py" >>"$results/tbcount.log" 2>&1; then
+	pass "tbcount: the QEMU plugin and its report build"
+else
+	cat "$results/tbcount.log"
+	fail "tbcount: the QEMU plugin or its report does not build"
+fi
+
 # A seconds-long run of the benchmark pipeline, so that make bench never rots.
 if BENCH_KERNELS="$(for s in $series_list; do for a in $arch_list; do echo "$s/$a"; done; done)" \
 	"$RESTRACK_ROOT/scripts/bench.sh" --smoke >"$results/bench-smoke.log" 2>&1; then

@@ -16,13 +16,17 @@ usage() {
 	echo "  -a ARG   pass ARG (no spaces) to PROG; repeat for more" >&2
 	echo "  -i       deterministic time: the guest clock counts instructions" >&2
 	echo "           (-icount shift=0,align=off,sleep=off), one vCPU" >&2
+	echo "  -P PLUGIN  load a QEMU TCG plugin, PATH[,ARG=VALUE...] (e.g." >&2
+	echo "           tests/bench/tbcount.c, built as a shared object)" >&2
 	exit 2
 }
-modules=0 log='' extra=() args='' icount=0
-while getopts ml:f:a:i opt; do
+modules=0 log='' extra=() args='' icount=0 plugin=()
+while getopts ml:f:a:iP: opt; do
 	case $opt in
 	m) modules=1 ;;
 	i) icount=1 ;;
+	P) [ -f "${OPTARG%%,*}" ] || die "-P: no plugin '${OPTARG%%,*}' (build it with gcc -shared -fPIC)"
+		plugin=(-plugin "$OPTARG") ;;
 	l) log=$OPTARG ;;
 	f) [ -f "$OPTARG" ] || die "-f: '$OPTARG' does not exist"
 		extra+=("$OPTARG") ;;
@@ -80,7 +84,7 @@ arm64)
 	need_pkgs qemu-system-arm
 	qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57 -append "console=ttyAMA0 $append") ;;
 esac
-qemu+=(-m 2G -nographic -no-reboot -kernel "$image" -initrd "$work/initramfs.cpio")
+qemu+=("${plugin[@]}" -m 2G -nographic -no-reboot -kernel "$image" -initrd "$work/initramfs.cpio")
 if [ "$icount" = 1 ]; then
 	qemu+=(-smp 1 -icount 'shift=0,align=off,sleep=off')
 else
