@@ -1210,6 +1210,75 @@ TEST(inherit_child_has_the_same_quotas_and_its_own_usage)
 	EXPECT_EXIT0(status);
 }
 
+/*
+ * A child made while its parent is at its file quota holds as many in its
+ * copy of the table: its first descriptor more is refused, before it has
+ * closed one, after fork and after vfork.
+ */
+static int at_quota_child(int fd)
+{
+	errno = 0;
+	if (dup(0) != -1 || errno != EMFILE)
+		return 3;
+	if (close(fd))
+		return 4;
+	if (dup(0) < 0)
+		return 5;
+	if (dup(0) != -1 || errno != EMFILE)
+		return 6;
+	return 0;
+}
+
+TEST(inherit_child_made_at_the_file_quota_is_refused_at_once)
+{
+	int status;
+	pid_t pid;
+
+	REQUIRE_PIDFD_CALLS();
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct restrack_info info;
+		__u64 quota;
+		int fd;
+		pid_t k;
+
+		fd = pidfd_of(getpid());
+		CHILD_ASSERT(fd >= 0);
+		CHILD_ASSERT(rt_pidfd_register(fd, RESTRACK_INHERIT) == 0);
+		CHILD_ASSERT(get_info(fd, &info) == 0);
+		quota = info.files + 4;
+		CHILD_ASSERT(set_quota(fd, RESTRACK_QUOTA_FILES, 0, quota, 0,
+				       RESTRACK_ACTION_DENY) == 0);
+		errno = 0;
+		CHILD_ASSERT(open_n(100) == 4 && errno == EMFILE);
+
+		fflush(stdout);
+		k = fork();
+		CHILD_ASSERT(k >= 0);
+		if (k == 0)
+			_exit(at_quota_child(fd));
+		status = wait_child(k);
+		CHILD_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+		k = vfork();
+		CHILD_ASSERT(k >= 0);
+		if (k == 0)
+			_exit(at_quota_child(fd));
+		status = wait_child(k);
+		CHILD_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+		/* The children's closes were in their own copies. */
+		errno = 0;
+		CHILD_ASSERT(dup(0) == -1 && errno == EMFILE);
+		CHILD_ASSERT(get_info(fd, &info) == 0);
+		CHILD_ASSERT(info.files == quota && info.killed == 0);
+		_exit(0);
+	}
+	status = wait_child(pid);
+	EXPECT_EXIT0(status);
+}
+
 /* clone() without CLONE_VM and with it, and a thread. */
 static int clone_alloc_child(void *arg)
 {

@@ -181,7 +181,10 @@ static void restrack_mm_attach_locked(struct restrack_entry *e,
 		restrack_mm_fold_peak_locked(e, old);
 		hlist_del_init_rcu(&e->mm_node);
 		WRITE_ONCE(e->mm, NULL);
-		restrack_mm_update_locked(old);
+		/* Only the lowest quota, when there is one, is the limit. */
+		if (e->heap_pages != ULONG_MAX &&
+		    e->heap_pages == old->restrack_heap_limit)
+			restrack_mm_update_locked(old);
 	}
 	if (mm) {
 		/* The high-water starts here for an mm nobody was charged. */
@@ -189,7 +192,9 @@ static void restrack_mm_attach_locked(struct restrack_entry *e,
 			WRITE_ONCE(mm->restrack_heap_peak, READ_ONCE(mm->data_vm));
 		WRITE_ONCE(e->mm, mm);
 		hlist_add_head_rcu(&e->mm_node, &mm->restrack_entries);
-		restrack_mm_update_locked(mm);
+		/* The lowest quota there: the limit, or @e's. */
+		if (e->heap_pages < mm->restrack_heap_limit)
+			WRITE_ONCE(mm->restrack_heap_limit, e->heap_pages);
 	}
 }
 
@@ -351,28 +356,40 @@ static struct restrack_link *restrack_link_find_locked(struct restrack_entry *e,
 }
 
 /*
- * The limit of @files, from the records charged with it: the lowest file
- * quota among the processes whose only table it is, 0 when one with a
- * quota has several tables, UINT_MAX - 1 (counted, no limit) when none has
- * a quota but one is RESTRACK_COUNTED, UINT_MAX (not counted) when none.
- * Under restrack_lock, or under RCU with the table's file_lock.
+ * What @e asks of the limit of a table charged to it: its file quota when
+ * it has one table, 0 when it has a quota and several tables, UINT_MAX - 1
+ * (counted, no limit) when it has no quota but is RESTRACK_COUNTED,
+ * UINT_MAX (not counted) when neither.
+ */
+static unsigned int restrack_entry_files_limit(const struct restrack_entry *e)
+{
+	unsigned int limit = UINT_MAX;
+	long quota = READ_ONCE(e->file_quota);
+
+	if (test_bit(RESTRACK_COUNTED, &e->flags))
+		limit = UINT_MAX - 1;
+	if (quota < 0)
+		return limit;
+	if (READ_ONCE(e->nr_tables) > 1)
+		return 0;
+	return min_t(unsigned long, limit, quota);
+}
+
+/*
+ * The limit of @files, from the records charged with it: the lowest that
+ * one asks (restrack_entry_files_limit()), UINT_MAX when none is.  Under
+ * restrack_lock, or under RCU with the table's file_lock.
  */
 static unsigned int restrack_files_limit(struct files_struct *files)
 {
 	unsigned int limit = UINT_MAX;
 	struct restrack_link *l;
-	long quota;
 
 	hlist_for_each_entry_rcu(l, &files->restrack_links, files_node,
 				 lockdep_is_held(&restrack_lock)) {
-		if (test_bit(RESTRACK_COUNTED, &l->e->flags))
-			limit = min(limit, UINT_MAX - 1);
-		quota = READ_ONCE(l->e->file_quota);
-		if (quota < 0)
-			continue;
-		if (READ_ONCE(l->e->nr_tables) > 1)
-			return 0;
-		limit = min_t(unsigned long, limit, quota);
+		limit = min(limit, restrack_entry_files_limit(l->e));
+		if (!limit)
+			break;
 	}
 	return limit;
 }
@@ -468,6 +485,33 @@ static bool restrack_files_link_locked(struct restrack_entry *e,
 	hlist_add_head_rcu(&l->files_node, &files->restrack_links);
 	restrack_entry_limits_locked(e);
 	return true;
+}
+
+/*
+ * Charge @files, the table dup_fd() has just made for a child not yet
+ * running, to @c, the child's fresh record, with the record's own link.
+ * dup_fd() counted the copy, @c is the only record charged with it, and
+ * nothing can add to the table or read its limit before the child runs:
+ * the limit is set from @c alone, without the file_lock and without
+ * weighing the bitmap again (restrack_files_limit_locked()).
+ */
+static void restrack_files_link_new_locked(struct restrack_entry *c,
+					   struct files_struct *files)
+{
+	struct restrack_link *l = &c->first_link;
+	unsigned int limit;
+
+	l->e = c;
+	l->files = files;
+	list_add_tail_rcu(&l->e_node, &c->links);
+	WRITE_ONCE(c->nr_tables, 1);
+	hlist_add_head_rcu(&l->files_node, &files->restrack_links);
+	limit = restrack_entry_files_limit(c);
+	if (limit != UINT_MAX) {
+		rcu_read_lock();
+		restrack_files_threshold(files, files_fdtable(files), limit);
+		rcu_read_unlock();
+	}
 }
 
 /* The high-water of @files, when it is counted, else its count now. */
@@ -885,7 +929,15 @@ static struct restrack_entry *restrack_detach_locked(struct signal_struct *sig)
 		 */
 		list_for_each_entry(l, &e->links, e_node) {
 			hlist_del_rcu(&l->files_node);
-			restrack_files_limit_locked(l->files);
+			/*
+			 * A table one thread holds, most often an exiting
+			 * process's, closed next (exit_files()), keeps its
+			 * limit: lower than the records now give, it sends
+			 * the next descriptor out of line, which sets it
+			 * again (__restrack_fd_admit()).
+			 */
+			if (atomic_read(&l->files->count) > 1)
+				restrack_files_limit_locked(l->files);
 		}
 	}
 	return e;
@@ -918,7 +970,29 @@ static void restrack_free(struct restrack_entry *e)
 	}
 }
 
-static void restrack_detach(struct signal_struct *sig)
+/*
+ * Free @e, detached from a process one of whose threads is current, in
+ * do_exit(): the process is not reaped before current exits, so its pid
+ * has references other than @e's, and the last of them is put a grace
+ * period after free_pid(), later than now: every reader that found @e
+ * under RCU has finished with @e->pid by then.  The references go now and
+ * the memory with kfree_rcu(), batched, cheaper than restrack_free()'s
+ * callback.  @e->quota_ns is read only under restrack_lock.
+ */
+static void restrack_free_exiting(struct restrack_entry *e)
+{
+	struct restrack_link *l, *tmp;
+
+	put_user_ns(e->quota_ns);
+	put_pid(e->pid);
+	list_for_each_entry_safe(l, tmp, &e->links, e_node)
+		if (l != &e->first_link)
+			kfree_rcu(l, rcu);
+	kfree_rcu(e, rcu);
+}
+
+/* @exiting: current is a thread of @sig's process, in do_exit(). */
+static void restrack_detach(struct signal_struct *sig, bool exiting)
 {
 	struct restrack_entry *e;
 
@@ -935,7 +1009,11 @@ static void restrack_detach(struct signal_struct *sig)
 	}
 	e = restrack_detach_locked(sig);
 	spin_unlock(&restrack_lock);
-	if (e)
+	if (!e)
+		return;
+	if (exiting && !in_nmi())
+		restrack_free_exiting(e);
+	else
 		restrack_free(e);
 }
 
@@ -951,7 +1029,7 @@ void restrack_exit(struct task_struct *tsk)
 {
 	/* Pairs with the smp_mb() in restrack_register(). */
 	if (rcu_access_pointer(tsk->signal->restrack))
-		restrack_detach(tsk->signal);
+		restrack_detach(tsk->signal, tsk == current);
 }
 EXPORT_SYMBOL_GPL(restrack_exit);
 
@@ -1113,7 +1191,7 @@ int restrack_register(struct task_struct *task, unsigned int flags)
 			break;
 		spare = restrack_link_alloc();
 		if (!spare) {
-			restrack_detach(sig);
+			restrack_detach(sig, false);
 			return -ENOMEM;
 		}
 	}
@@ -1126,7 +1204,7 @@ int restrack_register(struct task_struct *task, unsigned int flags)
 	 */
 	smp_mb();
 	if (!atomic_read(&sig->live)) {
-		restrack_detach(sig);
+		restrack_detach(sig, false);
 		return -ESRCH;
 	}
 	return 0;
@@ -1217,7 +1295,8 @@ void __restrack_fork(struct task_struct *p, struct restrack_entry *c)
 	struct restrack_entry *e;
 	bool tracked = false;
 
-	c->pid = get_task_pid(p, PIDTYPE_TGID);
+	/* @p is attached to its thread group and not yet running. */
+	c->pid = get_pid(task_tgid(p));
 
 	spin_lock(&restrack_lock);
 	e = restrack_entry_locked(current->signal);
@@ -1235,7 +1314,9 @@ void __restrack_fork(struct task_struct *p, struct restrack_entry *c)
 		/* Nobody else changes the mm and table of @p before it runs. */
 		restrack_mm_attach_locked(c, p->mm);
 		/* A fresh record has its own link for the table. */
-		if (p->files)
+		if (p->files && p->files != current->files)
+			restrack_files_link_new_locked(c, p->files);
+		else if (p->files)
 			restrack_files_link_locked(c, p->files, &spare);
 		tracked = true;
 	}
