@@ -96,6 +96,18 @@ static long set_quota(int pidfd, __u64 mask, __u64 heap, __u64 files,
 	return rt_pidfd_set_quota(pidfd, &a, sizeof(a), 0);
 }
 
+/* Register the calling process with @flags: its pidfd, or -1. */
+static int register_self(unsigned int flags)
+{
+	int fd = pidfd_of(getpid());
+
+	if (fd >= 0 && rt_pidfd_register(fd, flags)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static long get_info(int pidfd, struct restrack_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -206,6 +218,22 @@ static long open_n(long n)
 		_exit(100); \
 	} \
 } while (0)
+
+/* Run @fn in a child process, which exits 0 when it returns: its status. */
+static int in_child(void (*fn)(void))
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	return wait_child(pid);
+}
 
 /* _status is evaluated once. */
 #define EXPECT_EXIT0(_status) do { \
@@ -667,9 +695,8 @@ TEST(set_quota_lifting_needs_cap_sys_resource)
 		int fd;
 
 		CHILD_ASSERT(become_nobody() == 0);
-		fd = pidfd_of(getpid());
+		fd = register_self(RESTRACK_INHERIT);
 		CHILD_ASSERT(fd >= 0);
-		CHILD_ASSERT(rt_pidfd_register(fd, RESTRACK_INHERIT) == 0);
 		CHILD_ASSERT(set_quota(fd, RESTRACK_QUOTA_HEAP | RESTRACK_QUOTA_FILES,
 				       512 * MiB, 100, RESTRACK_ACTION_DENY,
 				       RESTRACK_ACTION_KILL) == 0);
@@ -763,6 +790,27 @@ TEST(deny_quota_below_usage_only_stops_growth)
 	EXPECT_EXIT0(waiter_stop(&w));
 }
 
+/*
+ * Register the calling process with @flags and a file quota, denied, of
+ * @room more than it holds (*@quota): its pidfd, or -1.
+ */
+static int deny_files_self(unsigned int flags, __u64 room, __u64 *quota)
+{
+	struct restrack_info info;
+	int fd = register_self(flags);
+
+	if (fd < 0)
+		return -1;
+	if (get_info(fd, &info) == 0) {
+		*quota = info.files + room;
+		if (set_quota(fd, RESTRACK_QUOTA_FILES, 0, *quota, 0,
+			      RESTRACK_ACTION_DENY) == 0)
+			return fd;
+	}
+	close(fd);
+	return -1;
+}
+
 TEST(deny_heap_fails_with_enomem_and_the_process_lives)
 {
 	int status;
@@ -778,9 +826,8 @@ TEST(deny_heap_fails_with_enomem_and_the_process_lives)
 		long n = 0;
 		int fd;
 
-		fd = pidfd_of(getpid());
+		fd = register_self(0);
 		CHILD_ASSERT(fd >= 0);
-		CHILD_ASSERT(rt_pidfd_register(fd, 0) == 0);
 		quota = self_heap() + 16 * MiB;
 		CHILD_ASSERT(set_quota(fd, RESTRACK_QUOTA_HEAP, quota, 0,
 				       RESTRACK_ACTION_DENY, 0) == 0);
@@ -830,13 +877,8 @@ TEST(deny_files_fails_with_emfile_and_the_process_lives)
 		__u64 quota;
 		long n;
 
-		fd = pidfd_of(getpid());
+		fd = deny_files_self(0, 10, &quota);
 		CHILD_ASSERT(fd >= 0);
-		CHILD_ASSERT(rt_pidfd_register(fd, 0) == 0);
-		CHILD_ASSERT(get_info(fd, &info) == 0);
-		quota = info.files + 10;
-		CHILD_ASSERT(set_quota(fd, RESTRACK_QUOTA_FILES, 0, quota, 0,
-				       RESTRACK_ACTION_DENY) == 0);
 		errno = 0;
 		n = open_n(100);
 		CHILD_ASSERT(n == 10);
@@ -883,9 +925,8 @@ TEST(deny_quota_lowered_below_the_peak_holds)
 		int fd, i, opened[30];
 
 		close_fds_range(3, ~0U);
-		fd = pidfd_of(getpid());
+		fd = register_self(0);
 		CHILD_ASSERT(fd >= 0);
-		CHILD_ASSERT(rt_pidfd_register(fd, 0) == 0);
 		CHILD_ASSERT(set_quota(fd, RESTRACK_QUOTA_FILES, 0, 100, 0,
 				       RESTRACK_ACTION_DENY) == 0);
 		for (i = 0; i < 30; i++) {
@@ -1060,9 +1101,9 @@ static int limit_self(unsigned int flags, __u64 mask, __u64 heap_room,
 		      __u64 files_room, __u32 action)
 {
 	struct restrack_info info;
-	int fd = pidfd_of(getpid());
+	int fd = register_self(flags);
 
-	if (fd < 0 || rt_pidfd_register(fd, flags) || get_info(fd, &info))
+	if (fd < 0 || get_info(fd, &info))
 		return -1;
 	if (set_quota(fd, mask, info.heap_bytes + heap_room,
 		      info.files + files_room, action, action))
@@ -1229,54 +1270,44 @@ static int at_quota_child(int fd)
 	return 0;
 }
 
+static void at_quota_parent(void)
+{
+	struct restrack_info info;
+	int fd, status;
+	__u64 quota;
+	pid_t k;
+
+	fd = deny_files_self(RESTRACK_INHERIT, 4, &quota);
+	CHILD_ASSERT(fd >= 0);
+	errno = 0;
+	CHILD_ASSERT(open_n(100) == 4 && errno == EMFILE);
+
+	fflush(stdout);
+	k = fork();
+	CHILD_ASSERT(k >= 0);
+	if (k == 0)
+		_exit(at_quota_child(fd));
+	status = wait_child(k);
+	CHILD_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	k = vfork();
+	CHILD_ASSERT(k >= 0);
+	if (k == 0)
+		_exit(at_quota_child(fd));
+	status = wait_child(k);
+	CHILD_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	/* The children's closes were in their own copies. */
+	errno = 0;
+	CHILD_ASSERT(dup(0) == -1 && errno == EMFILE);
+	CHILD_ASSERT(get_info(fd, &info) == 0);
+	CHILD_ASSERT(info.files == quota && info.killed == 0);
+}
+
 TEST(inherit_child_made_at_the_file_quota_is_refused_at_once)
 {
-	int status;
-	pid_t pid;
-
 	REQUIRE_PIDFD_CALLS();
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct restrack_info info;
-		__u64 quota;
-		int fd;
-		pid_t k;
-
-		fd = pidfd_of(getpid());
-		CHILD_ASSERT(fd >= 0);
-		CHILD_ASSERT(rt_pidfd_register(fd, RESTRACK_INHERIT) == 0);
-		CHILD_ASSERT(get_info(fd, &info) == 0);
-		quota = info.files + 4;
-		CHILD_ASSERT(set_quota(fd, RESTRACK_QUOTA_FILES, 0, quota, 0,
-				       RESTRACK_ACTION_DENY) == 0);
-		errno = 0;
-		CHILD_ASSERT(open_n(100) == 4 && errno == EMFILE);
-
-		fflush(stdout);
-		k = fork();
-		CHILD_ASSERT(k >= 0);
-		if (k == 0)
-			_exit(at_quota_child(fd));
-		status = wait_child(k);
-		CHILD_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-
-		k = vfork();
-		CHILD_ASSERT(k >= 0);
-		if (k == 0)
-			_exit(at_quota_child(fd));
-		status = wait_child(k);
-		CHILD_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-
-		/* The children's closes were in their own copies. */
-		errno = 0;
-		CHILD_ASSERT(dup(0) == -1 && errno == EMFILE);
-		CHILD_ASSERT(get_info(fd, &info) == 0);
-		CHILD_ASSERT(info.files == quota && info.killed == 0);
-		_exit(0);
-	}
-	status = wait_child(pid);
-	EXPECT_EXIT0(status);
+	EXPECT_EXIT0(in_child(at_quota_parent));
 }
 
 /* clone() without CLONE_VM and with it, and a thread. */
@@ -1664,9 +1695,8 @@ TEST(peaks_heap_and_files_since_registration)
 		void *p;
 		long i;
 
-		fd = pidfd_of(getpid());
+		fd = register_self(0);
 		CHILD_ASSERT(fd >= 0);
-		CHILD_ASSERT(rt_pidfd_register(fd, 0) == 0);
 		CHILD_ASSERT(get_info(fd, &a) == 0);
 		CHILD_ASSERT(a.heap_peak >= a.heap_bytes);
 		CHILD_ASSERT(a.files_peak >= a.files);
