@@ -219,6 +219,27 @@ static long open_n(long n)
 	} \
 } while (0)
 
+/*
+ * Register the calling process with @flags and the quotas in @mask, @action
+ * each, @heap_room and @files_room above its usage then (*@before): its
+ * pidfd, or -1.
+ */
+static int quota_self(unsigned int flags, __u64 mask, __u64 heap_room,
+		      __u64 files_room, __u32 action,
+		      struct restrack_info *before)
+{
+	int fd = register_self(flags);
+
+	if (fd < 0)
+		return -1;
+	if (get_info(fd, before) == 0 &&
+	    set_quota(fd, mask, before->heap_bytes + heap_room,
+		      before->files + files_room, action, action) == 0)
+		return fd;
+	close(fd);
+	return -1;
+}
+
 /* Run @fn in a child process, which exits 0 when it returns: its status. */
 static int in_child(void (*fn)(void))
 {
@@ -790,27 +811,6 @@ TEST(deny_quota_below_usage_only_stops_growth)
 	EXPECT_EXIT0(waiter_stop(&w));
 }
 
-/*
- * Register the calling process with @flags and a file quota, denied, of
- * @room more than it holds (*@quota): its pidfd, or -1.
- */
-static int deny_files_self(unsigned int flags, __u64 room, __u64 *quota)
-{
-	struct restrack_info info;
-	int fd = register_self(flags);
-
-	if (fd < 0)
-		return -1;
-	if (get_info(fd, &info) == 0) {
-		*quota = info.files + room;
-		if (set_quota(fd, RESTRACK_QUOTA_FILES, 0, *quota, 0,
-			      RESTRACK_ACTION_DENY) == 0)
-			return fd;
-	}
-	close(fd);
-	return -1;
-}
-
 TEST(deny_heap_fails_with_enomem_and_the_process_lives)
 {
 	int status;
@@ -877,8 +877,10 @@ TEST(deny_files_fails_with_emfile_and_the_process_lives)
 		__u64 quota;
 		long n;
 
-		fd = deny_files_self(0, 10, &quota);
+		fd = quota_self(0, RESTRACK_QUOTA_FILES, 0, 10,
+				RESTRACK_ACTION_DENY, &info);
 		CHILD_ASSERT(fd >= 0);
+		quota = info.files + 10;
 		errno = 0;
 		n = open_n(100);
 		CHILD_ASSERT(n == 10);
@@ -1101,12 +1103,9 @@ static int limit_self(unsigned int flags, __u64 mask, __u64 heap_room,
 		      __u64 files_room, __u32 action)
 {
 	struct restrack_info info;
-	int fd = register_self(flags);
+	int fd = quota_self(flags, mask, heap_room, files_room, action, &info);
 
-	if (fd < 0 || get_info(fd, &info))
-		return -1;
-	if (set_quota(fd, mask, info.heap_bytes + heap_room,
-		      info.files + files_room, action, action))
+	if (fd < 0)
 		return -1;
 	close(fd);
 	return 0;
@@ -1277,8 +1276,10 @@ static void at_quota_parent(void)
 	__u64 quota;
 	pid_t k;
 
-	fd = deny_files_self(RESTRACK_INHERIT, 4, &quota);
+	fd = quota_self(RESTRACK_INHERIT, RESTRACK_QUOTA_FILES, 0, 4,
+			RESTRACK_ACTION_DENY, &info);
 	CHILD_ASSERT(fd >= 0);
+	quota = info.files + 4;
 	errno = 0;
 	CHILD_ASSERT(open_n(100) == 4 && errno == EMFILE);
 

@@ -455,6 +455,18 @@ static void restrack_entry_limits_locked(struct restrack_entry *e)
 		restrack_files_limit_locked(l->files);
 }
 
+/* Charge @files to @e with the link @l. */
+static void restrack_link_add_locked(struct restrack_link *l,
+				     struct restrack_entry *e,
+				     struct files_struct *files)
+{
+	l->e = e;
+	l->files = files;
+	list_add_tail_rcu(&l->e_node, &e->links);
+	WRITE_ONCE(e->nr_tables, e->nr_tables + 1);
+	hlist_add_head_rcu(&l->files_node, &files->restrack_links);
+}
+
 /*
  * Charge @files to @e, with the link *@spare when it is needed (then
  * *@spare is NULL).  Return: false when a link was needed and none spare.
@@ -478,11 +490,7 @@ static bool restrack_files_link_locked(struct restrack_entry *e,
 			return false;
 		*spare = NULL;
 	}
-	l->e = e;
-	l->files = files;
-	list_add_tail_rcu(&l->e_node, &e->links);
-	WRITE_ONCE(e->nr_tables, e->nr_tables + 1);
-	hlist_add_head_rcu(&l->files_node, &files->restrack_links);
+	restrack_link_add_locked(l, e, files);
 	restrack_entry_limits_locked(e);
 	return true;
 }
@@ -498,14 +506,9 @@ static bool restrack_files_link_locked(struct restrack_entry *e,
 static void restrack_files_link_new_locked(struct restrack_entry *c,
 					   struct files_struct *files)
 {
-	struct restrack_link *l = &c->first_link;
 	unsigned int limit;
 
-	l->e = c;
-	l->files = files;
-	list_add_tail_rcu(&l->e_node, &c->links);
-	WRITE_ONCE(c->nr_tables, 1);
-	hlist_add_head_rcu(&l->files_node, &files->restrack_links);
+	restrack_link_add_locked(&c->first_link, c, files);
 	limit = restrack_entry_files_limit(c);
 	if (limit != UINT_MAX) {
 		rcu_read_lock();
